@@ -1,0 +1,44 @@
+# The two commands the README promises:
+#   make crawl URLS="https://example.com/a https://example.com/b"   set up, then archive into archive/
+#   make test                                                       set up with test extras, run the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SPIDER ?= article
+comma  := ,
+empty  :=
+space  := $(empty) $(empty)
+
+.PHONY: crawl test lint install install-test clean-venv
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+crawl: $(VENV)/.installed
+	@if [ -z "$(strip $(URLS))$(URLS_FILE)" ]; then \
+	  echo 'usage: make crawl URLS="https://site/article-1 https://site/article-2"  (or URLS_FILE=path)' >&2; exit 2; fi
+	$(BIN)/scrapy crawl $(SPIDER) \
+	  $(if $(strip $(URLS)),-a urls="$(subst $(space),$(comma),$(strip $(URLS)))") \
+	  $(if $(URLS_FILE),-a urls_file="$(URLS_FILE)") $(ARGS)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+clean-venv:
+	rm -rf $(VENV)

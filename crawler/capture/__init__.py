@@ -1,0 +1,1 @@
+"""Raw exchange capture: what the server said, before Scrapy changes it."""

@@ -1,0 +1,115 @@
+"""Download handler for http(s) that sees the raw exchange.
+
+Every exchange that got as far as a status line is announced with the
+``exchange_captured`` signal before Scrapy's middlewares touch the response
+(before decompression, redirects, retries or robots decisions), including
+truncated ones (too large, timed out, connection lost) so that nothing the
+server sent is lost.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+
+from scrapy import Request
+from scrapy.core.downloader.handlers.base import BaseDownloadHandler
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    NotSupported,
+    ResponseDataLossError,
+)
+from scrapy.http import Headers, Response
+from scrapy.utils._download_handlers import make_response
+
+from . import wire
+from .signals import exchange_captured
+
+logger = logging.getLogger(__name__)
+
+_ERRORS: list[tuple[type[wire.WireError], type[Exception]]] = [
+    (wire.ResolveFailed, CannotResolveHostError),
+    (wire.ConnectFailed, DownloadConnectionRefusedError),
+    (wire.ExchangeTimeout, DownloadTimeoutError),
+    (wire.BodyTooLarge, DownloadCancelledError),
+    (wire.DataLoss, ResponseDataLossError),
+    (wire.ProtocolError, DownloadFailedError),
+]
+
+
+class CapturingHttpDownloadHandler(BaseDownloadHandler):
+    lazy = False
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        settings = crawler.settings
+        self.default_timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
+        self.default_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
+        self.fail_on_dataloss = settings.getbool("DOWNLOAD_FAIL_ON_DATALOSS")
+        self.client = wire.HttpClient(
+            verify_certificates=settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"),
+            max_idle_per_origin=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+        )
+
+    async def download_request(self, request: Request) -> Response:
+        if request.meta.get("proxy"):
+            raise NotSupported(f"proxies are not supported by the capturing handler: {request.url}")
+        timeout = request.meta.get("download_timeout", self.default_timeout)
+        maxsize = request.meta.get("download_maxsize", self.default_maxsize)
+        headers = [(name, value) for name, values in request.headers.items() for value in values]
+        try:
+            exchange = await self.client.fetch(
+                request.method, request.url, headers, request.body, timeout=timeout, maxsize=maxsize
+            )
+        except wire.WireError as exc:
+            if exc.exchange is not None:
+                self._announce(exc.exchange, request)
+            if isinstance(exc, wire.DataLoss) and not request.meta.get(
+                "download_fail_on_dataloss", self.fail_on_dataloss
+            ):
+                return self._response(exc.exchange, request, flags=["dataloss"])
+            raise self._scrapy_error(exc) from exc
+        self._announce(exchange, request)
+        return self._response(exchange, request)
+
+    def _announce(self, exchange: wire.RawExchange, request: Request) -> None:
+        self.crawler.signals.send_catch_log(
+            signal=exchange_captured, exchange=exchange, request=request, spider=self.crawler.spider
+        )
+
+    @staticmethod
+    def _scrapy_error(exc: wire.WireError) -> Exception:
+        for wire_type, scrapy_type in _ERRORS:
+            if isinstance(exc, wire_type):
+                return scrapy_type(str(exc))
+        return DownloadFailedError(str(exc))
+
+    @staticmethod
+    def _response(exchange: wire.RawExchange, request: Request, flags=None) -> Response:
+        # As Twisted does: the body is de-chunked, so the transfer coding goes.
+        headers = Headers()
+        for name, value in exchange.headers:
+            if name.lower() != b"transfer-encoding":
+                headers.appendlist(name, value)
+        ip = None
+        if exchange.ip_address:
+            try:
+                ip = ipaddress.ip_address(exchange.ip_address)
+            except ValueError:
+                ip = None
+        return make_response(
+            url=request.url,
+            status=exchange.status,
+            headers=headers,
+            body=exchange.body,
+            flags=flags,
+            ip_address=ip,
+            protocol="HTTP/1.1",
+        )
+
+    async def close(self) -> None:
+        await self.client.close()

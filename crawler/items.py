@@ -1,0 +1,33 @@
+"""Items: one archived article, with the catalog's fields and its text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Article:
+    url: str
+    status: int = 0
+    content_type: str = ""
+    # What the server sent, decoded from any Content-Encoding; not exported.
+    body: bytes = field(default=b"", repr=False)
+    fetched_at: str | None = None
+    # Where the response record is: `warcio extract ARCHIVE_DIR/warc/FILE OFFSET`.
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    response_record_id: str | None = None
+    payload_digest: str | None = None
+    # Filled by extraction.
+    canonical_url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    language: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    text: str | None = None
+    # Filled by storage.
+    text_path: str | None = None
+    text_sha1: str | None = None
+    conversion_record_id: str | None = None

@@ -1,0 +1,38 @@
+"""Why a response yielded no article. Each reason is counted as
+``extract/dropped/<reason>`` in the stats; the response stays in the WARC."""
+
+from scrapy.exceptions import DropItem
+
+
+class NotAnArticle(DropItem):
+    reason = "not_article"
+
+    def __init__(self, message: str):
+        super().__init__(message, log_level="INFO")
+
+
+class HttpErrorStatus(NotAnArticle):
+    reason = "http_status"
+
+
+class NotHtml(NotAnArticle):
+    reason = "not_html"
+
+
+class BinaryBody(NotAnArticle):
+    reason = "binary_body"
+
+
+class NoArticleText(NotAnArticle):
+    reason = "no_text"
+
+
+class TextTooShort(NotAnArticle):
+    reason = "too_short"
+
+
+class ExtractionFailed(NotAnArticle):
+    reason = "extraction_error"
+
+    def __init__(self, message: str):
+        DropItem.__init__(self, message, log_level="ERROR")

@@ -1,0 +1,110 @@
+"""Storage: clean text in a WARC conversion record, a text file with a JSON
+sidecar, and a catalog row, in that order, so that nothing ever points at a
+record or file that is not on disk yet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import re
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import NotConfigured
+
+from .catalog import COLUMNS, Catalog
+
+logger = logging.getLogger(__name__)
+
+_UNSAFE_HOST_CHARS = re.compile(r"[^a-z0-9.-]+")
+
+
+def safe_host(url: str) -> str:
+    """A directory name from the URL's host: [a-z0-9.-] only, never '.' or '..'."""
+    host = (urlsplit(url).hostname or "").lower()
+    host = _UNSAFE_HOST_CHARS.sub("_", host).strip(".")[:100]
+    return host or "unknown-host"
+
+
+def text_relpath(url: str, fetched_at: dt.datetime) -> str:
+    """``text/HOST/YYYY/MM/DD/URLHASH-hhmmss.txt``: host, date and hash, no raw URL characters."""
+    url_hash = hashlib.sha1(url.encode("utf-8")).hexdigest()[:16]
+    return os.path.join(
+        "text", safe_host(url), fetched_at.strftime("%Y/%m/%d"),
+        f"{url_hash}-{fetched_at.strftime('%H%M%S')}.txt",
+    )
+
+
+def render_text(title: str | None, body: str) -> str:
+    """The text file format: the title, a blank line, then the paragraphs
+    separated by blank lines; UTF-8, ending with one newline."""
+    parts = [title.strip()] if title and title.strip() else []
+    parts.append(body.strip())
+    return "\n\n".join(parts) + "\n"
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as out:
+        out.write(data)
+    os.replace(tmp, path)
+
+
+class StorePipeline:
+    def __init__(self, archive_dir: str, catalog_path: str, stats, warc_writer=None):
+        self.archive_dir = archive_dir
+        self.catalog_path = catalog_path
+        self.stats = stats
+        self.warc_writer = warc_writer
+        self.catalog: Catalog | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        archive_dir = settings.get("ARCHIVE_DIR")
+        if not archive_dir:
+            raise NotConfigured("ARCHIVE_DIR is empty")
+        writer = None
+        if settings.getbool("WARC_ENABLED"):
+            from crawler.capture.warc_capture import warc_writer
+
+            writer = warc_writer(crawler)
+        catalog_path = os.path.join(archive_dir, settings.get("CATALOG_PATH"))
+        return cls(archive_dir, catalog_path, crawler.stats, writer)
+
+    def open_spider(self, spider=None):
+        self.catalog = Catalog(self.catalog_path)
+
+    def close_spider(self, spider=None):
+        if self.catalog is not None:
+            self.catalog.close()
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        url = adapter["url"]
+        fetched = dt.datetime.fromisoformat(adapter["fetched_at"]) if adapter.get("fetched_at") \
+            else dt.datetime.now(dt.UTC)
+        text = render_text(adapter.get("title"), adapter["text"]).encode("utf-8")
+        adapter["text_sha1"] = hashlib.sha1(text).hexdigest()
+        if self.warc_writer is not None and adapter.get("response_record_id"):
+            conversion = self.warc_writer.write_conversion(
+                url, text, refers_to=adapter["response_record_id"], when=dt.datetime.now(dt.UTC)
+            )
+            adapter["conversion_record_id"] = conversion.record_id
+            self.stats.inc_value("warc/records")
+        relpath = text_relpath(url, fetched)
+        path = os.path.join(self.archive_dir, relpath)
+        write_atomically(path, text)
+        adapter["text_path"] = relpath
+        row = {name: adapter.get(name) for name in COLUMNS}
+        sidecar = {**row, "status": adapter.get("status"), "content_type": adapter.get("content_type")}
+        write_atomically(path[: -len(".txt")] + ".json",
+                         json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
+        self.catalog.add_article(row)
+        self.stats.inc_value("store/articles")
+        logger.info("Archived %s -> %s", url, relpath)
+        return item

@@ -1,0 +1,324 @@
+"""WARC/1.1 file writer over warcio.
+
+Knows nothing of Scrapy. Blocks are written byte for byte as given (warcio's own
+record builder re-serialises HTTP headers and %-encodes non-ASCII bytes, which
+would make the archive differ from what the server sent), so this module builds
+the record head with warcio's StatusAndHeaders and digests with its Digester,
+and frames each record as one gzip member (IIPC per-record compression).
+
+Files are written as ``NAME.warc.gz.open`` and renamed on close; a new file is
+started when the current one passes ``max_size``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.timeutils import datetime_to_iso_date
+from warcio.utils import Digester
+
+logger = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+OPEN_SUFFIX = ".open"
+HTTP_REQUEST_TYPE = "application/http;msgtype=request"
+HTTP_RESPONSE_TYPE = "application/http;msgtype=response"
+
+
+def sha1_digest(data: bytes) -> str:
+    """``sha1:BASE32`` as WARC digests are written."""
+    digester = Digester("sha1")
+    digester.update(data)
+    return str(digester)
+
+
+def make_record_id() -> str:
+    return StatusAndHeadersParser.make_warc_id()
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def warc_date(when: dt.datetime) -> str:
+    """W3C timestamp in UTC with microseconds (allowed by WARC/1.1)."""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return datetime_to_iso_date(when, use_micros=True)
+
+
+def http_payload(block: bytes) -> bytes:
+    """The entity body of an HTTP message block (what follows the blank line)."""
+    head_end = block.find(b"\r\n\r\n")
+    return b"" if head_end < 0 else block[head_end + 4 :]
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where a record landed: enough for ``warcio extract FILE OFFSET``."""
+
+    filename: str  # final file name, without the .open suffix
+    offset: int
+    length: int  # compressed length of the record's gzip member
+    record_id: str
+    payload_digest: str | None = None
+
+
+def build_record(
+    warc_type: str,
+    block: bytes,
+    *,
+    content_type: str,
+    date: str,
+    record_id: str,
+    target_uri: str | None = None,
+    extra_fields: list[tuple[str, str]] | None = None,
+    payload_digest: str | None = None,
+) -> bytes:
+    """Serialise one uncompressed WARC record."""
+    fields = [("WARC-Type", warc_type), ("WARC-Record-ID", record_id), ("WARC-Date", date)]
+    if target_uri is not None:
+        fields.append(("WARC-Target-URI", target_uri))
+    fields.extend(extra_fields or ())
+    fields.append(("WARC-Block-Digest", sha1_digest(block)))
+    if payload_digest is not None:
+        fields.append(("WARC-Payload-Digest", payload_digest))
+    fields.append(("Content-Type", content_type))
+    fields.append(("Content-Length", str(len(block))))
+    head = StatusAndHeaders("", fields, protocol=WARC_VERSION).to_bytes()
+    return head + block + b"\r\n\r\n"
+
+
+def gzip_member(data: bytes, level: int) -> bytes:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    return compressor.compress(data) + compressor.flush()
+
+
+class WarcFileWriter:
+    """Appends records to rotating ``PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz`` files."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        *,
+        prefix: str = "ARCHIVE",
+        max_size: int = 1_000_000_000,
+        gzip_level: int = 6,
+        warcinfo: dict[str, str] | None = None,
+        hostname: str | None = None,
+        pid: int | None = None,
+        clock: Callable[[], dt.datetime] = utc_now,
+        make_id: Callable[[], str] = make_record_id,
+        fsync: bool = False,
+    ):
+        self.directory = os.fspath(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.warcinfo = dict(warcinfo or {})
+        # Host names may hold characters that do not belong in a file name.
+        host = hostname or socket.gethostname()
+        self.hostname = "".join(c if c.isalnum() or c in ".-" else "_" for c in host)
+        self.pid = os.getpid() if pid is None else pid
+        self.clock = clock
+        self.make_id = make_id
+        self.fsync = fsync
+        self.serial = 0
+        self.records_written = 0
+        self.bytes_written = 0
+        self.files_closed: list[str] = []
+        self._file = None
+        self._filename: str | None = None
+
+    # -- file lifecycle -------------------------------------------------
+    @property
+    def current_filename(self) -> str | None:
+        return self._filename
+
+    def _next_filename(self) -> str:
+        stamp = self.clock().strftime("%Y%m%d%H%M%S")
+        while True:
+            self.serial += 1
+            name = f"{self.prefix}-{stamp}-{self.serial:05d}-{self.hostname}-{self.pid}.warc.gz"
+            path = os.path.join(self.directory, name)
+            if not os.path.exists(path) and not os.path.exists(path + OPEN_SUFFIX):
+                return name
+
+    def _open(self) -> None:
+        os.makedirs(self.directory, exist_ok=True)
+        self._filename = self._next_filename()
+        path = os.path.join(self.directory, self._filename + OPEN_SUFFIX)
+        # "x": never append to, or clobber, another process's file.
+        self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
+        logger.info("Opened WARC %s", path)
+        self._append(self._warcinfo_record(self._filename))
+
+    def _warcinfo_record(self, filename: str) -> bytes:
+        body = "".join(f"{k}: {v}\r\n" for k, v in self.warcinfo.items() if v)
+        return build_record(
+            "warcinfo",
+            body.encode("utf-8"),
+            content_type="application/warc-fields",
+            date=warc_date(self.clock()),
+            record_id=self.make_id(),
+            extra_fields=[("WARC-Filename", filename)],
+        )
+
+    def close(self) -> None:
+        if self._file is None:
+            return
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self._file = None
+        path = os.path.join(self.directory, self._filename)
+        os.replace(path + OPEN_SUFFIX, path)
+        self.files_closed.append(path)
+        logger.info("Closed WARC %s", path)
+        self._filename = None
+
+    def flush(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+
+    # -- writing ----------------------------------------------------------
+    def _append(self, record: bytes) -> tuple[int, int]:
+        member = gzip_member(record, self.gzip_level)
+        offset = self._file.tell()
+        self._file.write(member)
+        # Flushed per record: a catalog row written after this call never
+        # points past what is on disk, and a crash loses at most one record.
+        self._file.flush()
+        if self.fsync:
+            os.fsync(self._file.fileno())
+        self.records_written += 1
+        self.bytes_written += len(member)
+        return offset, len(member)
+
+    def _ensure_file(self) -> None:
+        if self._file is not None and self._file.tell() >= self.max_size:
+            self.close()
+        if self._file is None:
+            self._open()
+
+    def write_record(
+        self,
+        warc_type: str,
+        block: bytes,
+        *,
+        content_type: str,
+        date: str,
+        target_uri: str | None = None,
+        extra_fields: list[tuple[str, str]] | None = None,
+        payload_digest: str | None = None,
+        record_id: str | None = None,
+    ) -> RecordLocation:
+        self._ensure_file()
+        return self._write_record(
+            warc_type,
+            block,
+            content_type=content_type,
+            date=date,
+            target_uri=target_uri,
+            extra_fields=extra_fields,
+            payload_digest=payload_digest,
+            record_id=record_id,
+        )
+
+    def _write_record(
+        self,
+        warc_type: str,
+        block: bytes,
+        *,
+        content_type: str,
+        date: str,
+        target_uri: str | None = None,
+        extra_fields: list[tuple[str, str]] | None = None,
+        payload_digest: str | None = None,
+        record_id: str | None = None,
+    ) -> RecordLocation:
+        record_id = record_id or self.make_id()
+        record = build_record(
+            warc_type,
+            block,
+            content_type=content_type,
+            date=date,
+            record_id=record_id,
+            target_uri=target_uri,
+            extra_fields=extra_fields,
+            payload_digest=payload_digest,
+        )
+        offset, length = self._append(record)
+        return RecordLocation(self._filename, offset, length, record_id, payload_digest)
+
+    def write_exchange(
+        self,
+        url: str,
+        *,
+        request_block: bytes,
+        response_block: bytes,
+        when: dt.datetime,
+        ip_address: str | None = None,
+        truncated: str | None = None,
+    ) -> tuple[RecordLocation, RecordLocation]:
+        """Write a response record and its request record, linked both ways.
+
+        Both carry the same WARC-Date (the time the request was sent). The
+        response comes first, as Heritrix and pywb expect.
+        """
+        date = warc_date(when)
+        response_id, request_id = self.make_id(), self.make_id()
+        common = [("WARC-IP-Address", ip_address)] if ip_address else []
+        response_fields = [*common, ("WARC-Concurrent-To", request_id)]
+        if truncated:
+            response_fields.append(("WARC-Truncated", truncated))
+        # Rotate only before the pair, so both records share one file.
+        self._ensure_file()
+        response = self._write_record(
+            "response",
+            response_block,
+            content_type=HTTP_RESPONSE_TYPE,
+            date=date,
+            target_uri=url,
+            extra_fields=response_fields,
+            payload_digest=sha1_digest(http_payload(response_block)),
+            record_id=response_id,
+        )
+        request = self._write_record(
+            "request",
+            request_block,
+            content_type=HTTP_REQUEST_TYPE,
+            date=date,
+            target_uri=url,
+            extra_fields=[*common, ("WARC-Concurrent-To", response_id)],
+            payload_digest=sha1_digest(http_payload(request_block)),
+            record_id=request_id,
+        )
+        return response, request
+
+    def write_conversion(
+        self,
+        url: str,
+        text: bytes,
+        *,
+        refers_to: str,
+        when: dt.datetime,
+        content_type: str = "text/plain; charset=utf-8",
+    ) -> RecordLocation:
+        """A conversion record: text derived from the response ``refers_to``."""
+        return self.write_record(
+            "conversion",
+            text,
+            content_type=content_type,
+            date=warc_date(when),
+            target_uri=url,
+            extra_fields=[("WARC-Refers-To", refers_to)],
+            payload_digest=sha1_digest(text),
+        )

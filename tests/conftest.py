@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.localsite import LocalSite
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def site():
+    local = LocalSite().start()
+    yield local
+    local.stop()
+
+
+def scrapy_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "scrapy", *args]
+
+
+def run_crawl(archive: Path, *spider_args: str, spider: str = "article", timeout: float = 180,
+              extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """``scrapy crawl`` in a subprocess, from the repo root, into ``archive``."""
+    cmd = scrapy_command("crawl", spider, "-s", f"ARCHIVE_DIR={archive}", *extra)
+    for arg in spider_args:
+        cmd += ["-a", arg]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def keep_archive(archive: Path) -> None:
+    """Copy a test crawl's archive where CI audits it (E2E_KEEP_ARCHIVE)."""
+    target = os.environ.get("E2E_KEEP_ARCHIVE")
+    if target:
+        shutil.copytree(archive, target, dirs_exist_ok=True)
