@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(repr=False)
 class Article:
     url: str
     status: int = 0
@@ -31,3 +31,7 @@ class Article:
     text_path: str | None = None
     text_sha1: str | None = None
     conversion_record_id: str | None = None
+    revision: int | None = None  # 1 for the first version archived, then 2, 3… as it changes
+
+    def __repr__(self) -> str:  # short: Scrapy logs the item of every drop
+        return f"Article(url={self.url!r}, status={self.status}, title={self.title!r})"

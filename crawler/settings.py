@@ -17,6 +17,12 @@ COMMANDS_MODULE = "crawler.commands"
 # Everything of a crawl lives here: warc/, text/, catalog.sqlite.
 ARCHIVE_DIR = str(Path(__file__).resolve().parent.parent / "archive")
 
+# Exit status 5 when a run has more errors (failed fetches, robots.txt errors,
+# extraction errors) than this (0: no limit) ...
+ARCHIVE_MAX_ERRORS = 0
+# ... or when errors / article URLs due exceeds this rate (0: no limit).
+ARCHIVE_MAX_ERROR_RATE = 0.5
+
 # --- WARC_*: raw capture ----------------------------------------------------------
 # Write every HTTP exchange (request + response, as sent) to WARC files.
 WARC_ENABLED = True
@@ -29,6 +35,9 @@ WARC_GZIP_LEVEL = 6
 # fsync after every record (survives power loss, costs throughput); files are
 # always flushed per record and fsynced on close.
 WARC_FSYNC = False
+# Write a 200 response whose payload is already archived (this run or an earlier
+# one) as a revisit record (identical-payload-digest) instead of a second copy.
+WARC_DEDUP = True
 # Written into each file's warcinfo record.
 WARC_OPERATOR = ""
 WARC_DESCRIPTION = "News articles archived by news-archive-crawler"
@@ -38,6 +47,13 @@ WARC_DESCRIPTION = "News articles archived by news-archive-crawler"
 EXTRACT_MIN_CHARS = 200
 # Content types that are worth extracting text from.
 EXTRACT_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
+
+# --- RECRAWL_*: incremental archiving ---------------------------------------------
+# An article archived less than this long ago is not fetched again ("7d", "12h",
+# "30m", seconds; 0 re-fetches every time). Older ones are re-fetched with
+# If-None-Match / If-Modified-Since; an identical payload becomes a revisit
+# record, a changed text a new revision.
+RECRAWL_AFTER = "7d"
 
 # --- CATALOG_*: the SQLite index of archived articles ---------------------------
 # Relative paths are taken inside ARCHIVE_DIR.
@@ -70,12 +86,15 @@ DOWNLOAD_HANDLERS = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.recrawl.RecrawlMiddleware": 60,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
 }
 EXTENSIONS = {
     "crawler.capture.warc_capture.WarcCapture": 0,
+    "crawler.extensions.run_summary.RunSummary": 10,
 }
 ITEM_PIPELINES = {
+    "pipelines.revisions.UnchangedFilterPipeline": 200,
     "pipelines.extraction.ExtractionPipeline": 300,
     "pipelines.store.StorePipeline": 800,
 }
@@ -83,7 +102,7 @@ ITEM_PIPELINES = {
 FEED_EXPORT_FIELDS = [
     "url", "canonical_url", "title", "author", "published", "language", "site_name",
     "description", "fetched_at", "text_path", "text_sha1", "warc_file", "warc_offset",
-    "response_record_id", "payload_digest", "text",
+    "response_record_id", "payload_digest", "revision", "text",
 ]
 FEED_EXPORT_ENCODING = "utf-8"
 

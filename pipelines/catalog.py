@@ -1,4 +1,8 @@
-"""The SQLite catalog: one row per archived article (no Scrapy imports).
+"""The SQLite catalog (no Scrapy imports).
+
+- ``articles``: one row per archived article *revision*, linked to its WARC records.
+- ``captures``: one row per HTTP exchange written to a WARC (response or revisit),
+  the index behind recrawl decisions, conditional requests and payload dedup.
 
 WAL mode and a busy timeout so that a reader (``sqlite3``, review tools) or a
 second crawl process can use the file while a crawl writes to it.
@@ -10,12 +14,17 @@ import os
 import sqlite3
 from collections.abc import Mapping
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 COLUMNS = (
     "url", "canonical_url", "title", "author", "published", "language", "site_name",
     "description", "fetched_at", "text_path", "text_sha1", "warc_file", "warc_offset",
-    "response_record_id", "payload_digest", "conversion_record_id",
+    "response_record_id", "payload_digest", "conversion_record_id", "revision",
+)
+
+CAPTURE_COLUMNS = (
+    "url", "fetched_at", "status", "record_type", "record_id", "warc_file", "warc_offset",
+    "payload_digest", "etag", "last_modified", "refers_to",
 )
 
 SCHEMA = """
@@ -36,10 +45,27 @@ CREATE TABLE IF NOT EXISTS articles (
     warc_offset INTEGER,
     response_record_id TEXT,
     payload_digest TEXT,
-    conversion_record_id TEXT
+    conversion_record_id TEXT,
+    revision INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
 CREATE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url);
+CREATE TABLE IF NOT EXISTS captures (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    record_type TEXT NOT NULL,          -- response | revisit
+    record_id TEXT NOT NULL,
+    warc_file TEXT NOT NULL,
+    warc_offset INTEGER NOT NULL,
+    payload_digest TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    refers_to TEXT                      -- the original's record ID, for a revisit
+);
+CREATE INDEX IF NOT EXISTS captures_url ON captures (url);
+CREATE INDEX IF NOT EXISTS captures_digest ON captures (payload_digest);
 """
 
 
@@ -50,21 +76,66 @@ class Catalog:
         self.db = sqlite3.connect(self.path, timeout=30)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL is safe against corruption and skips an fsync per commit.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 1:  # catalogs written before revisions existed
+                self.db.execute("ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
             self.db.executescript(SCHEMA)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
-    def add_article(self, row: Mapping[str, object]) -> int:
-        values = [row.get(name) for name in COLUMNS]
-        with self.db:  # one transaction per article: committed or absent
+    def _insert(self, table: str, columns: tuple[str, ...], row: Mapping[str, object]) -> int:
+        with self.db:  # one transaction per row: committed or absent
             cursor = self.db.execute(
-                f"INSERT INTO articles ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                values,
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                [row.get(name) for name in columns],
             )
         return cursor.lastrowid
 
+    # -- articles -------------------------------------------------------------
+    def add_article(self, row: Mapping[str, object]) -> int:
+        return self._insert("articles", COLUMNS, {"revision": 1, **row})
+
+    def latest_revision(self, url: str, canonical_url: str | None = None) -> sqlite3.Row | None:
+        """The newest revision archived for this URL or its canonical URL."""
+        return self.db.execute(
+            "SELECT * FROM articles WHERE url = ? OR (canonical_url IS NOT NULL AND canonical_url IN (?, ?))"
+            " ORDER BY revision DESC, id DESC LIMIT 1",
+            (url, url, canonical_url or url),
+        ).fetchone()
+
     def articles(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM articles ORDER BY id").fetchall()
+
+    # -- captures -------------------------------------------------------------
+    def add_capture(self, row: Mapping[str, object]) -> int:
+        return self._insert("captures", CAPTURE_COLUMNS, row)
+
+    def last_capture(self, url: str) -> sqlite3.Row | None:
+        """The newest capture of a URL (as fetched, or as the canonical URL of an article)."""
+        return self.db.execute(
+            "SELECT * FROM captures WHERE url = ? OR url IN "
+            "(SELECT url FROM articles WHERE canonical_url = ?) ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            (url, url),
+        ).fetchone()
+
+    def last_ok_capture(self, url: str) -> sqlite3.Row | None:
+        return self.db.execute(
+            "SELECT * FROM captures WHERE url = ? AND status = 200 ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            (url,),
+        ).fetchone()
+
+    def original_capture(self, payload_digest: str, url: str) -> sqlite3.Row | None:
+        """A full response record holding this payload, preferring the same URL."""
+        return self.db.execute(
+            "SELECT * FROM captures WHERE payload_digest = ? AND record_type = 'response' AND status = 200"
+            " ORDER BY url = ? DESC, id LIMIT 1",
+            (payload_digest, url),
+        ).fetchone()
+
+    def captures(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM captures ORDER BY id").fetchall()
 
     def close(self) -> None:
         self.db.close()

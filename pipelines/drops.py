@@ -10,6 +10,10 @@ class NotAnArticle(DropItem):
     def __init__(self, message: str):
         super().__init__(message, log_level="INFO")
 
+    @property
+    def stats_key(self) -> str:
+        return f"extract/dropped/{self.reason}"
+
 
 class HttpErrorStatus(NotAnArticle):
     reason = "http_status"
@@ -36,3 +40,13 @@ class ExtractionFailed(NotAnArticle):
 
     def __init__(self, message: str):
         DropItem.__init__(self, message, log_level="ERROR")
+
+
+class Unchanged(NotAnArticle):
+    """Already archived as it is now: 304, the same payload or the same text."""
+
+    reason = "unchanged"
+
+    @property
+    def stats_key(self) -> str:
+        return "archive/unchanged"

@@ -53,11 +53,12 @@ class SiteRules:
 # --- is it HTML at all? ---------------------------------------------------------
 
 _BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
-                 b"RIFF", b"\x00\x00\x01\x00", b"BM", b"OggS", b"ID3", b"fLaC", b"\x7fELF", b"7z\xbc\xaf")
+                 b"RIFF", b"\x00\x00\x01\x00", b"OggS", b"ID3", b"fLaC", b"\x7fELF", b"7z\xbc\xaf")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _MARKUP = re.compile(rb"<\s*(?:!doctype|html|head|body|meta|title|div|p|a|article|span|script|table)\b", re.I)
 _SNIFF_BYTES = 4096
 _MAX_CONTROL_RATIO = 0.05
+_CONTROL_BYTES = bytes(byte for byte in range(32) if byte not in b"\t\n\r\f")
 
 
 def looks_like_html(body: bytes) -> bool:
@@ -70,47 +71,13 @@ def looks_like_html(body: bytes) -> bool:
         return False
     if b"\x00" in head:
         return False  # NUL never occurs in text HTML (UTF-16 without BOM is not worth the risk)
-    control = sum(1 for byte in head if byte < 32 and byte not in b"\t\n\r\f")
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
     if control > _MAX_CONTROL_RATIO * len(head):
         return False
     return _MARKUP.search(head) is not None
 
 
-# --- charset and head-of-page metadata --------------------------------------------
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252", "us-ascii": "cp1252",
-                   "ascii": "cp1252", "x-cp1251": "cp1251"}
-
-
-def decode_html(html: bytes) -> bytes | str:
-    """Honour the page's own charset declaration.
-
-    trafilatura decodes bytes as UTF-8 or else guesses with charset_normalizer and
-    ignores <meta charset>, so a declared legacy charset is applied here. Valid UTF-8
-    stays bytes (a page mislabelled as latin-1 is far likelier than cp1251 text that
-    happens to be valid UTF-8); undeclared legacy bytes are left to trafilatura.
-    """
-    if html.startswith(codecs.BOM_UTF8):
-        return html[len(codecs.BOM_UTF8):]
-    if html.startswith(_UTF16_BOMS):
-        return html.decode("utf-16", errors="replace")
-    try:
-        html.decode("utf-8")
-        return html
-    except UnicodeDecodeError:
-        pass
-    match = _META_CHARSET.search(html[:_SNIFF_BYTES])
-    if not match:
-        return html
-    label = match.group(1).decode("ascii").lower()
-    try:
-        encoding = codecs.lookup(_WHATWG_ALIASES.get(label, label)).name
-    except LookupError:
-        logger.debug("unknown declared charset %r", label)
-        return html
-    return html.decode(encoding, errors="replace")
-
+# --- head-of-page metadata ------------------------------------------------------------
 
 _HTML_LANG = re.compile(r"""<html\b[^>]*?\blang\s*=\s*["']?\s*([A-Za-z]{2,3})(?![A-Za-z])""", re.I)
 _META_LANG = re.compile(
@@ -125,10 +92,17 @@ _PUBLISHED = re.compile(
 )
 
 
+_META_WINDOW = 262_144  # JSON-LD may sit after a long inline <head> or deep in <body>
+
+
 def _page_start(page: bytes | str) -> str:
-    # Enough of the page for <html lang> and <head> metadata; latin-1 never fails and
-    # keeps the ASCII markup intact whatever the real charset is.
-    return page[:32768] if isinstance(page, str) else page[:32768].decode("latin-1")
+    # Markup for regex look-ups only: latin-1 never fails and keeps ASCII markup
+    # intact whatever the real (ASCII-compatible) charset is.
+    if isinstance(page, str):
+        return page[:_META_WINDOW]
+    if page.startswith(_UTF16_BOMS):
+        return page[: 2 * _META_WINDOW].decode("utf-16", errors="replace")
+    return page[:_META_WINDOW].decode("latin-1")
 
 
 def declared_language(page_start: str) -> str | None:
@@ -156,27 +130,18 @@ def precise_published(page_start: str, date: str | None) -> str | None:
 
 # --- body rendering ---------------------------------------------------------------
 
-_BLOCK_CONTAINERS = {"body", "doc", "div", "list", "quote", "table", "item", "cell", "main", "article"}
-_BLOCK_TAGS = {"p", "head", "list", "quote", "table", "row", "code", "item", "div"}
-_SKIPPED = {"graphic"}
+# Elements of trafilatura's XML body that start a new text block; everything else
+# (hi, ref, del, lb, sub, sup ...) is inline and joins the surrounding text.
+_BLOCK_TAGS = frozenset({"p", "head", "list", "item", "quote", "table", "row", "code", "div"})
+_SKIPPED = frozenset({"graphic"})
 _SPACES = re.compile(r"[^\S\n]+")
 
 
 @dataclass
 class _Block:
     text: str
-    linked_chars: int
-
-
-def _inline_text(element: _Element, parts: list[str]) -> None:
-    if element.tag == "lb":
-        parts.append("\n")
-    elif element.tag not in _SKIPPED and element.text:
-        parts.append(element.text)
-    for child in element:
-        _inline_text(child, parts)
-        if child.tail:
-            parts.append(child.tail)
+    linked_chars: int  # characters inside <ref> links: teaser lists are almost all link
+    is_heading: bool
 
 
 def _clean(text: str) -> str:
@@ -184,37 +149,62 @@ def _clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def _leaf_block(element: _Element) -> _Block:
-    parts: list[str] = []
-    if element.tag == "row":
-        cells = [_clean("".join(_collect(cell))) for cell in element]
-        return _Block(" | ".join(cell for cell in cells if cell), 0)
-    _inline_text(element, parts)
-    linked = sum(len(_clean("".join(_collect(ref)))) for ref in element.iter("ref"))
-    return _Block(_clean("".join(parts)), linked)
+def _inline_text(element: _Element) -> str:
+    """Text of an element and its descendants, <lb/> as a newline; without its tail."""
+    own = "\n" if element.tag == "lb" else "" if element.tag in _SKIPPED else element.text or ""
+    return own + "".join(_inline_text(child) + (child.tail or "") for child in element)
 
 
-def _collect(element: _Element) -> list[str]:
-    parts: list[str] = []
-    _inline_text(element, parts)
-    return parts
+def _linked_chars(element: _Element) -> int:
+    return sum(len(_clean(_inline_text(ref))) for ref in element.iter("ref"))
 
 
-def _render_blocks(element: _Element, blocks: list[_Block]) -> None:
-    """Flatten the extracted XML into text blocks: one per paragraph, heading, list
-    item, quote paragraph or table row."""
-    has_block_children = any(child.tag in _BLOCK_TAGS for child in element)
-    if element.tag in _BLOCK_CONTAINERS and has_block_children:
-        if element.text and element.text.strip():
-            blocks.append(_Block(_clean(element.text), 0))
+class _BlockWriter:
+    """Collects inline runs into blocks while walking the XML body."""
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self._parts: list[str] = []
+        self._linked = 0
+        self._heading = False
+
+    def add_inline(self, text: str | None, linked: int = 0) -> None:
+        if text:
+            self._parts.append(text)
+            self._linked += linked
+
+    def flush(self) -> None:
+        text = _clean("".join(self._parts))
+        if text:
+            self.blocks.append(_Block(text, self._linked, self._heading))
+        self._parts, self._linked, self._heading = [], 0, False
+
+    def walk(self, element: _Element) -> None:
+        """One block per paragraph, heading, list item, quote paragraph or table row;
+        inline children and text between nested blocks stay in their own block."""
+        if element.tag in _SKIPPED:
+            return
+        if element.tag == "row":
+            cells = [_clean(_inline_text(cell)) for cell in element]
+            self.blocks.append(_Block(" | ".join(cell for cell in cells if cell), 0, False))
+            return
+        self._heading = element.tag == "head"
+        self.add_inline(element.text)
         for child in element:
-            _render_blocks(child, blocks)
-            if child.tail and child.tail.strip():
-                blocks.append(_Block(_clean(child.tail), 0))
-    elif element.tag not in _SKIPPED:
-        block = _leaf_block(element)
-        if block.text:
-            blocks.append(block)
+            if child.tag in _BLOCK_TAGS:
+                self.flush()
+                self.walk(child)
+                self.flush()
+            elif child.tag not in _SKIPPED:
+                self.add_inline(_inline_text(child), _linked_chars(child))
+            self.add_inline(child.tail)
+
+
+def render_blocks(body: _Element) -> list[_Block]:
+    writer = _BlockWriter()
+    writer.walk(body)
+    writer.flush()
+    return writer.blocks
 
 
 # --- junk removal -------------------------------------------------------------------
@@ -233,17 +223,17 @@ def _keep_line(line: str, site_patterns: Iterable[re.Pattern[str]], furniture: C
 
 def _clean_blocks(
     blocks: list[_Block], title: str | None, site_patterns: list[re.Pattern[str]], furniture: Collection[str]
-) -> list[str]:
-    paragraphs: list[str] = []
+) -> list[_Block]:
+    cleaned: list[_Block] = []
     for block in blocks:
         if junk.is_link_list_entry(block.text, block.linked_chars):
             logger.debug("dropped link_list_entry: %.60r", block.text)
             continue
         lines = [line for line in block.text.split("\n") if _keep_line(line, site_patterns, furniture)]
         if lines:
-            paragraphs.append("\n".join(lines))
-    kept = junk.drop_repeated_paragraphs(paragraphs, seen_before=[title] if title else ())
-    return [paragraphs[index] for index in kept]
+            cleaned.append(dataclasses.replace(block, text="\n".join(lines)))
+    kept = junk.drop_repeated_paragraphs([block.text for block in cleaned], seen_before=[title] if title else ())
+    return [cleaned[index] for index in kept]
 
 
 # --- entry point --------------------------------------------------------------------
@@ -257,36 +247,31 @@ def extract_article(
     repeated_lines: Collection[str] | None = None,
 ) -> ExtractedArticle | None:
     """None when the page holds no article text (after junk removal nothing is left)."""
-    page = decode_html(html) if isinstance(html, bytes) else html
     rules = site_rules or SiteRules()
-    try:
-        document = trafilatura.bare_extraction(
-            page,
-            url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_links=True,  # link density tells teaser lists from prose; links are not rendered
-            include_tables=True,
-            include_images=False,
-            output_format="xml",  # keep the XML body only; skips trafilatura's own text rendering
-            prune_xpath=list(rules.prune_xpaths) or None,
-        )
-    except Exception:  # trafilatura/lxml raise a wide variety on hostile input
-        logger.warning("trafilatura failed on %s", url, exc_info=True)
-        return None
+    # Bytes go to trafilatura as they are: it decodes UTF-8 directly and otherwise lets
+    # charset_normalizer decide, which tries the page's own <meta charset> first.
+    document = trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_links=True,  # link density tells teaser lists from prose; links are not rendered
+        include_tables=True,
+        include_images=False,
+        output_format="xml",  # keep the XML body only; skips trafilatura's own text rendering
+        prune_xpath=list(rules.prune_xpaths) or None,
+    )
     if document is None or document.body is None:
         return None
 
-    blocks: list[_Block] = []
-    _render_blocks(document.body, blocks)
     furniture = frozenset(junk.normalise_line(line) for line in repeated_lines or ())
     site_patterns = [re.compile(pattern) for pattern in rules.junk_patterns]
-    paragraphs = _clean_blocks(blocks, document.title, site_patterns, furniture)
-    if not paragraphs:
-        return None
-    text = "\n\n".join(paragraphs)
+    blocks = _clean_blocks(render_blocks(document.body), document.title, site_patterns, furniture)
+    if all(block.is_heading for block in blocks):
+        return None  # nothing but headings (or nothing at all): a section or error page
+    text = "\n\n".join(block.text for block in blocks)
 
-    start = _page_start(page)
+    start = _page_start(html)
     language = declared_language(start)
     if language is None and LANGID_FLAG:
         language = language_classifier(text, "")

@@ -37,7 +37,7 @@ class ExtractionPipeline:
         try:
             self._extract(adapter)
         except drops.NotAnArticle as drop:
-            self.stats.inc_value(f"extract/dropped/{drop.reason}")
+            self.stats.inc_value(drop.stats_key)
             raise
         self.stats.inc_value("extract/ok")
         return item

@@ -32,7 +32,7 @@ def word_count(line: str) -> int:
 
 def _whole_line(*alternatives: str) -> re.Pattern[str]:
     """A case-insensitive pattern that must match the entire stripped line."""
-    return re.compile(r"(?:%s)[\s.:!|·•–—-]*" % "|".join(alternatives), re.IGNORECASE)
+    return re.compile("(?:" + "|".join(alternatives) + r")[\s.:!|·•–—-]*", re.IGNORECASE)
 
 
 # "READ MORE: Some headline", "Also read - ...". A colon/dash is required after the
@@ -42,7 +42,7 @@ _TEASER_LABELS = (
     r"related news|see also|more on this( story| topic)?|recommended|you may also like|"
     r"you might also like|further reading|read next|most read|читайте также|по теме"
 )
-_TEASER_PREFIX = re.compile(r"(?:%s)(?: about)?\s*[:|»>–—-]\s*\S" % _TEASER_LABELS, re.IGNORECASE)
+_TEASER_PREFIX = re.compile("(?:" + _TEASER_LABELS + r")(?: about)?\s*[:|»>–—-]\s*\S", re.IGNORECASE)
 _TEASER_ALONE = _whole_line(_TEASER_LABELS)
 _TEASER_MAX_WORDS = 25  # a teaser is a label plus one headline, never a paragraph
 
@@ -96,9 +96,9 @@ def is_call_to_action(line: str) -> bool:
 
 
 _SHARE_WORDS = frozenset(
-    "share shares sharing tweet facebook twitter x email e-mail mail whatsapp telegram linkedin "
-    "reddit pinterest vk messenger print copy link url comments comment this article on via "
-    "поделиться".split()
+    {"share", "shares", "sharing", "tweet", "facebook", "twitter", "x", "email", "e-mail", "mail", "whatsapp"}
+    | {"telegram", "linkedin", "reddit", "pinterest", "vk", "messenger", "print", "copy", "link", "url"}
+    | {"comments", "comment", "this", "article", "on", "via", "поделиться"}
 )
 
 
@@ -129,8 +129,8 @@ _AGENCIES = (
 )
 # "AP", "Reuters", "Pavel Lebedev / TASS", "(AP Photo/Jane Doe)", "AFP via Getty Images"
 _AGENCY_CREDIT = re.compile(
-    r"\(?(?:[\w.'’ -]{1,40}\s*/\s*)?(?:%s)(?: (?:Photo|Images|Video))?(?:\s*/\s*[\w.'’ -]{1,40})?"
-    r"(?: via (?:%s))?\)?\.?" % (_AGENCIES, _AGENCIES)
+    r"\(?(?:[\w.'’ -]{1,40}\s*/\s*)?(?:" + _AGENCIES + r")(?: (?:Photo|Images|Video))?"
+    r"(?:\s*/\s*[\w.'’ -]{1,40})?(?: via (?:" + _AGENCIES + r"))?\)?\.?"
 )
 # "Photo: Jane Doe", "Image credit - Getty", "Фото: ..."
 _LABELLED_CREDIT = re.compile(
@@ -148,9 +148,7 @@ def is_photo_credit(line: str) -> bool:
     return _AGENCY_CREDIT.fullmatch(line) is not None or _LABELLED_CREDIT.fullmatch(line) is not None
 
 
-LineRule = Callable[[str], bool]
-
-LINE_RULES: tuple[tuple[str, LineRule], ...] = (
+LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("teaser_link", is_teaser_link),
     ("loading_placeholder", is_loading_placeholder),
     ("ad_label", is_ad_label),
@@ -163,23 +161,25 @@ LINE_RULES: tuple[tuple[str, LineRule], ...] = (
 
 def junk_rule_for(line: str) -> str | None:
     """Name of the first built-in rule that calls this line junk, else None."""
-    for name, rule in LINE_RULES:
-        if rule(line):
-            return name
-    return None
+    return next((name for name, rule in LINE_RULES if rule(line)), None)
 
 
-def is_link_list_entry(text: str, linked_chars: int, max_unlinked_words: int = 6) -> bool:
-    """A block that is mostly one link: a related-article or index entry, not prose.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
+_MAX_UNLINKED_CHARS = 48  # about six words: a date or a "READ MORE:" label, not a sentence
 
-    linked_chars is how many of the block's characters sit inside links; the few
-    words outside (a date, a label) must not amount to a sentence.
+
+def is_link_list_entry(text: str, linked_chars: int) -> bool:
+    """A block that is mostly link: a related-article or index entry, not prose.
+
+    linked_chars is how many of the block's characters sit inside links. Headlines
+    carry no full stop, so a sentence ending in one ("Putin and Xi met.") is prose
+    even when its names are linked, unless it is practically all link.
     """
-    total = len(text.strip())
-    if total == 0 or linked_chars * 2 < total:
+    text = text.strip()
+    unlinked = len(text) - linked_chars
+    if not text or linked_chars * 2 < len(text) or unlinked > _MAX_UNLINKED_CHARS:
         return False
-    unlinked = max(total - linked_chars, 0)
-    return unlinked <= max_unlinked_words * 8  # ~8 chars per word incl. space
+    return _SENTENCE_END.search(text) is None or linked_chars >= 0.9 * len(text)
 
 
 _MIN_NEAR_DUPLICATE_WORDS = 6  # shorter lines only count as repeats when identical
@@ -191,35 +191,63 @@ def _bigrams(words: Sequence[str]) -> frozenset[tuple[str, str]]:
     return frozenset(zip(words, words[1:], strict=False))
 
 
-def _is_near_duplicate(a: Sequence[str], b: Sequence[str]) -> bool:
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    if len(shorter) < _MIN_NEAR_DUPLICATE_WORDS:
-        return False
-    short_pairs = _bigrams(shorter)
-    return len(short_pairs & _bigrams(longer)) >= _NEAR_DUPLICATE_OVERLAP * len(short_pairs)
+class _ParagraphIndex:
+    """Kept paragraphs with an inverted bigram index, so that finding a near-duplicate
+    costs time proportional to the paragraph, not to the whole page (live blogs)."""
+
+    def __init__(self) -> None:
+        self.positions: list[int] = []  # slot -> index of the paragraph kept there
+        self.lengths: list[int] = []  # slot -> word count
+        self.pairs: list[frozenset[tuple[str, str]]] = []
+        self._postings: dict[tuple[str, str], set[int]] = {}
+
+    def near_duplicate_of(self, words: Sequence[str], pairs: frozenset[tuple[str, str]]) -> int | None:
+        """First kept slot that this paragraph near-duplicates: the shorter of the two
+        has enough words and most of its word pairs occur in the longer."""
+        if len(words) < _MIN_NEAR_DUPLICATE_WORDS:
+            return None
+        shared = Counter(slot for pair in pairs for slot in self._postings.get(pair, ()))
+        for slot in sorted(shared):
+            if min(len(words), self.lengths[slot]) < _MIN_NEAR_DUPLICATE_WORDS:
+                continue
+            if shared[slot] >= _NEAR_DUPLICATE_OVERLAP * min(len(pairs), len(self.pairs[slot])):
+                return slot
+        return None
+
+    def put(self, slot: int | None, position: int, words: Sequence[str], pairs: frozenset[tuple[str, str]]) -> None:
+        if slot is None:
+            slot = len(self.positions)
+            self.positions.append(position)
+            self.lengths.append(len(words))
+            self.pairs.append(pairs)
+        else:
+            for pair in self.pairs[slot]:
+                self._postings[pair].discard(slot)
+            self.positions[slot], self.lengths[slot], self.pairs[slot] = position, len(words), pairs
+        for pair in pairs:
+            self._postings.setdefault(pair, set()).add(slot)
 
 
 def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[str] = ()) -> list[int]:
     """Indexes of paragraphs to keep so that each (near-)identical paragraph appears once.
 
     The first occurrence is kept, unless a later copy is clearly longer (a caption or
-    standfirst that reappears as a fuller body paragraph): then the fuller one is kept.
+    standfirst that reappears inside a fuller body paragraph): then the fuller one is kept.
     Lines in seen_before (e.g. the page title) count as already present.
     """
     seen_exact = {normalise_line(line) for line in seen_before}
-    kept: list[tuple[int, list[str]]] = []
-    for index, paragraph in enumerate(paragraphs):
+    kept = _ParagraphIndex()
+    for position, paragraph in enumerate(paragraphs):
         norm = normalise_line(paragraph)
         if not norm or norm in seen_exact:
             continue
-        words = norm.split()
-        duplicate_of = next((pos for pos, (_, other) in enumerate(kept) if _is_near_duplicate(words, other)), None)
-        if duplicate_of is None:
-            kept.append((index, words))
-        elif len(words) > _LONGER_BY * len(kept[duplicate_of][1]):
-            kept[duplicate_of] = (index, words)
         seen_exact.add(norm)
-    return sorted(index for index, _ in kept)
+        words = norm.split()
+        pairs = _bigrams(words)
+        slot = kept.near_duplicate_of(words, pairs)
+        if slot is None or len(words) > _LONGER_BY * kept.lengths[slot]:
+            kept.put(slot, position, words, pairs)
+    return sorted(kept.positions)
 
 
 class RepeatedLineLearner:
@@ -237,36 +265,34 @@ class RepeatedLineLearner:
         self.max_words = max_words
         self.max_lines_per_host = max_lines_per_host
         self._counts: dict[str, Counter[str]] = {}
+        self._learned: dict[str, set[str]] = {}
         self._pages_seen: dict[str, set[str]] = {}
-        self._cache: dict[str, frozenset[str]] = {}
+        self._frozen: dict[str, frozenset[str]] = {}
 
     def observe(self, host: str, lines: Iterable[str], page_key: str | None = None) -> None:
-        """Count each distinct short line of one page. page_key (e.g. the URL) stops a
-        re-fetched page from being counted twice."""
+        """Count each distinct short line of one page once. page_key (e.g. the URL)
+        stops a re-fetched page from being counted twice."""
         host = host.casefold()
         if page_key is not None:
             seen = self._pages_seen.setdefault(host, set())
             if page_key in seen:
                 return
             seen.add(page_key)
-        page_lines = {normalise_line(line) for line in lines if 0 < word_count(line) <= self.max_words}
-        page_lines.discard("")
         counts = self._counts.setdefault(host, Counter())
-        counts.update(page_lines)
-        self._cache.pop(host, None)
+        learned = self._learned.setdefault(host, set())
+        for line in {normalise_line(line) for line in lines if word_count(line) <= self.max_words} - {""}:
+            counts[line] += 1
+            if counts[line] == self.min_pages:
+                learned.add(line)
+                self._frozen.pop(host, None)
         if len(counts) > self.max_lines_per_host:
-            self._forget_rare_lines(host, counts)
+            # Lines seen on one page only are almost all article prose: forget them to bound memory.
+            for line in [line for line, n in counts.items() if n == 1]:
+                del counts[line]
+            logger.debug("host %s: kept %d lines after forgetting single-page ones", host, len(counts))
 
     def repeated(self, host: str) -> frozenset[str]:
         host = host.casefold()
-        if host not in self._cache:
-            counts = self._counts.get(host, Counter())
-            self._cache[host] = frozenset(line for line, n in counts.items() if n >= self.min_pages)
-        return self._cache[host]
-
-    def _forget_rare_lines(self, host: str, counts: Counter[str]) -> None:
-        # Lines seen once are almost all article prose; dropping them bounds memory.
-        rare = [line for line, n in counts.items() if n == 1]
-        for line in rare:
-            del counts[line]
-        logger.debug("forgot %d single-page lines for host %s", len(rare), host)
+        if host not in self._frozen:
+            self._frozen[host] = frozenset(self._learned.get(host, ()))
+        return self._frozen[host]

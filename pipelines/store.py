@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from itemadapter import ItemAdapter
 from scrapy.exceptions import NotConfigured
 
+from . import drops
 from .catalog import COLUMNS, Catalog
 
 logger = logging.getLogger(__name__)
@@ -55,33 +56,24 @@ def write_atomically(path: str, data: bytes) -> None:
 
 
 class StorePipeline:
-    def __init__(self, archive_dir: str, catalog_path: str, stats, warc_writer=None):
+    """Stores a new revision of an article; the same text again is dropped as unchanged."""
+
+    def __init__(self, archive_dir: str, catalog: Catalog, stats, warc_writer=None):
         self.archive_dir = archive_dir
-        self.catalog_path = catalog_path
+        self.catalog = catalog
         self.stats = stats
         self.warc_writer = warc_writer
-        self.catalog: Catalog | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
+        from crawler.resources import catalog, warc_writer
+
         settings = crawler.settings
         archive_dir = settings.get("ARCHIVE_DIR")
         if not archive_dir:
             raise NotConfigured("ARCHIVE_DIR is empty")
-        writer = None
-        if settings.getbool("WARC_ENABLED"):
-            from crawler.capture.warc_capture import warc_writer
-
-            writer = warc_writer(crawler)
-        catalog_path = os.path.join(archive_dir, settings.get("CATALOG_PATH"))
-        return cls(archive_dir, catalog_path, crawler.stats, writer)
-
-    def open_spider(self, spider=None):
-        self.catalog = Catalog(self.catalog_path)
-
-    def close_spider(self, spider=None):
-        if self.catalog is not None:
-            self.catalog.close()
+        writer = warc_writer(crawler) if settings.getbool("WARC_ENABLED") else None
+        return cls(archive_dir, catalog(crawler), crawler.stats, writer)
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -90,6 +82,12 @@ class StorePipeline:
             else dt.datetime.now(dt.UTC)
         text = render_text(adapter.get("title"), adapter["text"]).encode("utf-8")
         adapter["text_sha1"] = hashlib.sha1(text).hexdigest()
+        latest = self.catalog.latest_revision(url, adapter.get("canonical_url"))
+        if latest is not None and latest["text_sha1"] == adapter["text_sha1"]:
+            drop = drops.Unchanged(f"same text as revision {latest['revision']}: {url}")
+            self.stats.inc_value(drop.stats_key)
+            raise drop
+        adapter["revision"] = latest["revision"] + 1 if latest is not None else 1
         if self.warc_writer is not None and adapter.get("response_record_id"):
             conversion = self.warc_writer.write_conversion(
                 url, text, refers_to=adapter["response_record_id"], when=dt.datetime.now(dt.UTC)
@@ -106,5 +104,7 @@ class StorePipeline:
                          json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
         self.catalog.add_article(row)
         self.stats.inc_value("store/articles")
-        logger.info("Archived %s -> %s", url, relpath)
+        if adapter["revision"] > 1:
+            self.stats.inc_value("store/revisions")
+        logger.info("Archived %s (revision %d) -> %s", url, adapter["revision"], relpath)
         return item

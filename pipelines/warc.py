@@ -30,6 +30,7 @@ WARC_VERSION = "WARC/1.1"
 OPEN_SUFFIX = ".open"
 HTTP_REQUEST_TYPE = "application/http;msgtype=request"
 HTTP_RESPONSE_TYPE = "application/http;msgtype=response"
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 
 
 def sha1_digest(data: bytes) -> str:
@@ -60,6 +61,22 @@ def http_payload(block: bytes) -> bytes:
     return b"" if head_end < 0 else block[head_end + 4 :]
 
 
+def http_head(block: bytes) -> bytes:
+    """Status line and headers of an HTTP message block, with the blank line."""
+    head_end = block.find(b"\r\n\r\n")
+    return block if head_end < 0 else block[: head_end + 4]
+
+
+@dataclass(frozen=True)
+class RevisitOf:
+    """The full response record that an identical payload refers to."""
+
+    record_id: str
+    target_uri: str
+    date: str  # its WARC-Date, exactly as written
+    payload_digest: str
+
+
 @dataclass(frozen=True)
 class RecordLocation:
     """Where a record landed: enough for ``warcio extract FILE OFFSET``."""
@@ -69,6 +86,8 @@ class RecordLocation:
     length: int  # compressed length of the record's gzip member
     record_id: str
     payload_digest: str | None = None
+    date: str | None = None  # WARC-Date as written
+    warc_type: str = "response"
 
 
 def build_record(
@@ -256,7 +275,7 @@ class WarcFileWriter:
             payload_digest=payload_digest,
         )
         offset, length = self._append(record)
-        return RecordLocation(self._filename, offset, length, record_id, payload_digest)
+        return RecordLocation(self._filename, offset, length, record_id, payload_digest, date, warc_type)
 
     def write_exchange(
         self,
@@ -267,28 +286,42 @@ class WarcFileWriter:
         when: dt.datetime,
         ip_address: str | None = None,
         truncated: str | None = None,
+        revisit_of: RevisitOf | None = None,
     ) -> tuple[RecordLocation, RecordLocation]:
         """Write a response record and its request record, linked both ways.
 
         Both carry the same WARC-Date (the time the request was sent). The
-        response comes first, as Heritrix and pywb expect.
+        response comes first, as Heritrix and pywb expect. With ``revisit_of``
+        the response is written as an identical-payload-digest ``revisit``
+        record: HTTP head only, pointing at the original full record.
         """
         date = warc_date(when)
         response_id, request_id = self.make_id(), self.make_id()
         common = [("WARC-IP-Address", ip_address)] if ip_address else []
         response_fields = [*common, ("WARC-Concurrent-To", request_id)]
+        warc_type, payload_digest = "response", sha1_digest(http_payload(response_block))
+        if revisit_of is not None:
+            warc_type, payload_digest = "revisit", revisit_of.payload_digest
+            response_block = http_head(response_block)
+            response_fields += [
+                ("WARC-Profile", REVISIT_PROFILE),
+                ("WARC-Refers-To", revisit_of.record_id),
+                ("WARC-Refers-To-Target-URI", revisit_of.target_uri),
+                ("WARC-Refers-To-Date", revisit_of.date),
+            ]
+            truncated = "length"  # the block stops where the payload would start
         if truncated:
             response_fields.append(("WARC-Truncated", truncated))
         # Rotate only before the pair, so both records share one file.
         self._ensure_file()
         response = self._write_record(
-            "response",
+            warc_type,
             response_block,
             content_type=HTTP_RESPONSE_TYPE,
             date=date,
             target_uri=url,
             extra_fields=response_fields,
-            payload_digest=sha1_digest(http_payload(response_block)),
+            payload_digest=payload_digest,
             record_id=response_id,
         )
         request = self._write_record(

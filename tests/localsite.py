@@ -162,6 +162,8 @@ class LocalSite:
             headers=[("Content-Type", html)], body=article_html("The story that moved").encode())
         self.routes["/news/offsite"] = Route(
             status=302, reason="Found", headers=[("Location", f"http://localhost:{self.port}/news/plain")])
+        self.routes["/news/to-file"] = Route(
+            status=302, reason="Found", headers=[("Location", "file:///etc/passwd")])
         self.routes["/news/broken"] = Route(
             status=500, reason="Internal Server Error", headers=[("Content-Type", html)],
             body=b"<html><body><h1>Something broke</h1></body></html>")

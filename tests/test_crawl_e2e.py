@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 ARTICLES = ["/news/plain", "/news/gzip", "/news/chunked", "/news/gzip-chunked", "/news/cookies",
             "/news/cp1251", "/news/moved"]
-NOT_ARTICLES = {"/news/broken": "http_status", "/news/missing": "http_status",
+NOT_ARTICLES = {"/news/broken": "http_status", "/news/to-file": "http_status", "/news/missing": "http_status",
                 "/files/report.pdf": "not_html", "/news/binary": "binary_body",
                 "/news/index": "too_short"}
 START = ["/news/plain", "/news/gzip", "/news/chunked", "/news/gzip-chunked", "/news/cookies",
@@ -142,7 +142,7 @@ def test_robots_and_scope_are_obeyed(crawl):
 
 
 def test_warc_files_are_closed_and_named(crawl):
-    names = [p.name for p in (crawl["archive"] / "warc").iterdir()]
+    names = [p.name for p in (crawl["archive"] / "warc").iterdir() if not p.name.endswith(".stats.json")]
     assert names and not [n for n in names if n.endswith(".open")]
     for name in names:
         assert re.fullmatch(r"NEWS-\d{14}-\d{5}-[A-Za-z0-9.-]+-\d+\.warc\.gz", name)
@@ -248,3 +248,13 @@ def test_text_of_every_article_is_under_archive_dir(crawl):
     archive = Path(crawl["archive"]).resolve()
     for row in catalog_rows(crawl).values():
         assert (archive / row["text_path"]).resolve().is_relative_to(archive)
+
+
+def test_run_summary_next_to_the_warcs(crawl):
+    (path,) = (crawl["archive"] / "warc").glob("*.stats.json")
+    summary = json.loads(path.read_text())
+    assert summary["finish_reason"] == "finished" and summary["exit_status"] == 0
+    assert summary["archived"] == len(ARTICLES)
+    assert summary["dropped"] == {r: list(NOT_ARTICLES.values()).count(r) for r in set(NOT_ARTICLES.values())}
+    assert summary["warc_files"] == [p.name for p in (crawl["archive"] / "warc").glob("*.warc.gz")]
+    assert summary["fetched"] == len(crawl["site"].requests)

@@ -74,6 +74,7 @@ def test_golden_check_catches_missing_reordered_and_junk() -> None:
     assert golden.golden_problems(case, "A READ MORE: x\n\nB", "A READ MORE: x\n\nB") == [
         "junk substring present: 'READ MORE'"
     ]
+    assert golden.golden_problems(case, "A\n\nB\n\nA", "A\n\nB") == ["paragraph repeated: 'A'"]
 
 
 def test_regenerate_refuses_to_loosen_expectations(monkeypatch, capsys) -> None:
@@ -122,7 +123,9 @@ def test_subheadings_quotes_and_list_items_are_own_paragraphs(moscow_times: Extr
 
 
 def test_trt_repeats_are_kept_once(trt_world: ExtractedArticle) -> None:
-    standfirst = "Shipyard in Arkhangelsk says the vessel is the first of its class built without a single imported engine part."
+    standfirst = (
+        "Shipyard in Arkhangelsk says the vessel is the first of its class built without a single imported engine part."
+    )
     caption = "The icebreaker was moored at the outfitting quay in Arkhangelsk after the launch ceremony."
     assert trt_world.description == standfirst
     assert trt_world.text.count(standfirst) == 1
@@ -138,7 +141,7 @@ def test_route_6_needs_the_learned_furniture() -> None:
 
 def _host_page(n: int) -> bytes:
     body = "".join(
-        f"<p>Harbour report {n}, part {k}: the pilots counted {n * 7 + k} vessels waiting at the outer anchorage today.</p>"
+        f"<p>Harbour report {n}, part {k}: pilots counted {n * 7 + k} vessels waiting at the outer anchorage.</p>"
         for k in range(4)
     )
     return (
@@ -202,7 +205,9 @@ def test_section_index_is_not_an_article() -> None:
     assert _extract("section_index_business") is None
 
 
-@pytest.mark.parametrize("html", ["", "<html><body></body></html>", "<html><body><p>Advertisement</p><p>Share</p></body></html>"])
+@pytest.mark.parametrize(
+    "html", ["", "<html><body></body></html>", "<html><body><p>Advertisement</p><p>Share</p></body></html>"]
+)
 def test_empty_or_all_junk_pages_give_none(html: str) -> None:
     assert extract_article(html) is None
 
@@ -252,13 +257,16 @@ def test_windows_1251_page_declared_only_in_meta() -> None:
     assert article.canonical_url is None
 
 
-def test_decode_html_applies_declared_charset_and_keeps_utf8_bytes() -> None:
-    legacy = '<html><head><meta charset="windows-1251"></head><body><p>Ёлка</p></body></html>'.encode("cp1251")
-    assert extract.decode_html(legacy) == legacy.decode("cp1251")
-    utf8 = '<html><head><meta charset="windows-1251"></head><body><p>Ёлка</p></body></html>'.encode()
-    assert extract.decode_html(utf8) == utf8  # valid UTF-8 beats a wrong label
-    latin = '<meta charset="iso-8859-1"><p>caf\u00e9 \u2019</p>'.encode("cp1252")
-    assert extract.decode_html(latin).endswith("café ’</p>")  # WHATWG: latin-1 label means cp1252
+@pytest.mark.parametrize("charset", ["koi8-r", "windows-1251", "iso-8859-5"])
+def test_legacy_cyrillic_charsets_declared_in_meta(charset: str) -> None:
+    text = "Ёлки на набережной установят к двадцатому декабря, сообщили в мэрии города."
+    page = (
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}"><title>Ёлки</title>'
+        f"</head><body><article><p>{text}</p><p>{text[:-1]} во вторник.</p></article></body></html>"
+    )
+    article = extract_article(page.encode(charset))
+    assert article is not None
+    assert article.text.split("\n\n")[0] == text
 
 
 @pytest.mark.parametrize(
@@ -275,9 +283,12 @@ def test_declared_language(head: str, expected: str | None) -> None:
 
 
 def test_published_stays_a_date_when_page_states_no_time() -> None:
-    assert extract.precise_published('<meta property="article:published_time" content="2023-11-14">', "2023-11-14") == "2023-11-14"
-    assert extract.precise_published('"datePublished": "2023-11-13T23:00:00Z"', "2023-11-14") == "2023-11-14"
-    assert extract.precise_published('"datePublished": "2023-11-14T09:30:00Z"', "2023-11-14") == "2023-11-14T09:30:00+00:00"
+    date_only = '<meta property="article:published_time" content="2023-11-14">'
+    assert extract.precise_published(date_only, "2023-11-14") == "2023-11-14"
+    other_day = '"datePublished": "2023-11-13T23:00:00Z"'
+    assert extract.precise_published(other_day, "2023-11-14") == "2023-11-14"
+    same_day = '"datePublished": "2023-11-14T09:30:00Z"'
+    assert extract.precise_published(same_day, "2023-11-14") == "2023-11-14T09:30:00+00:00"
     assert extract.precise_published("", None) is None
 
 
@@ -322,10 +333,44 @@ def test_control_bytes_without_nul_are_not_html() -> None:
 
 
 def test_utf16_html_does_not_crash() -> None:
-    page = '<html lang="ru"><head><title>Мост</title></head><body><article>' + "<p>Новый мост открыли в субботу утром, сообщили в мэрии города.</p>" * 3 + "</article></body></html>"
+    paragraph = "<p>Новый мост открыли в субботу утром, сообщили в мэрии города.</p>"
+    page = f'<html lang="ru"><head><title>Мост</title></head><body><article>{paragraph * 3}</article></body></html>'
+
     with_bom = page.encode("utf-16")
     assert looks_like_html(with_bom)
     article = extract_article(with_bom)
     assert article is not None and "Новый мост открыли" in article.text
     looks_like_html(page.encode("utf-16-le"))  # either answer is fine; it must not raise
     extract_article(page.encode("utf-16-le"))
+
+
+# --- rendering of trafilatura's XML body -----------------------------------------------
+
+
+def test_render_blocks_structure() -> None:
+    from lxml import etree
+
+    body = etree.fromstring(
+        "<body><head rend='h2'>Sub <hi rend='#b'>heading</hi></head>"
+        "<p>First line<lb/>second   line with a <ref target='x'>link</ref>.</p>"
+        "<list><item>Item with <hi>bold</hi> text<list><item>nested item</item></list></item></list>"
+        "<graphic src='a.jpg'/><quote><p>Quoted paragraph.</p></quote>"
+        "<table><row><cell>Region</cell><cell>Votes</cell></row><row><cell>North</cell><cell>12</cell></row></table>"
+        "</body>"
+    )
+    blocks = extract.render_blocks(body)
+    assert [(b.text, b.is_heading) for b in blocks] == [
+        ("Sub heading", True),
+        ("First line\nsecond line with a link.", False),
+        ("Item with bold text", False),
+        ("nested item", False),
+        ("Quoted paragraph.", False),
+        ("Region | Votes", False),
+        ("North | 12", False),
+    ]
+    assert blocks[1].linked_chars == len("link")
+
+
+def test_heading_only_page_is_not_an_article() -> None:
+    page = "<html><head><title>Sport</title></head><body><article><h2>Results</h2><h2>Fixtures</h2></article></body>"
+    assert extract_article(page) is None

@@ -31,9 +31,9 @@ def test_no_disallowed_url_is_fetched_with_many_concurrent_start_urls(tmp_path):
     assert "'robotstxt/forbidden': 24" in result.stderr
 
 
-@pytest.mark.parametrize("status, fetched", [(404, True), (503, False)])
-def test_robots_txt_status_rules_of_rfc_9309(tmp_path, status, fetched):
-    """4xx: no restrictions; 5xx: complete disallow."""
+@pytest.mark.parametrize("status, fetched, exit_status", [(404, True, 0), (503, False, 4)])
+def test_robots_txt_status_rules_of_rfc_9309(tmp_path, status, fetched, exit_status):
+    """4xx: no restrictions; 5xx: complete disallow (nothing archived: exit status 4)."""
     site = LocalSite()
     site.routes["/robots.txt"] = Route(status=status, reason="X", body=b"", headers=[("Content-Type", "text/plain")])
     site.start()
@@ -42,6 +42,6 @@ def test_robots_txt_status_rules_of_rfc_9309(tmp_path, status, fetched):
         requested = site.paths_requested()
     finally:
         site.stop()
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == exit_status, result.stderr[-2000:]
     assert ("/news/plain" in requested) is fetched
     assert ("/private/secret" in requested) is fetched

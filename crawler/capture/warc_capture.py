@@ -1,92 +1,61 @@
-"""Scrapy glue between captured exchanges and the WARC writer.
+"""Scrapy glue between captured exchanges, the WARC writer and the catalog.
 
-One WarcFileWriter per crawler, shared by this extension (request/response
-records) and the store pipeline (conversion records), closed and renamed from
-``.open`` when the spider closes, which Scrapy does after the item pipelines
-have finished, also on a graceful shutdown (first SIGTERM / Ctrl-C).
+Every exchange becomes a response (or revisit) record plus a request record,
+then a row in the catalog's ``captures`` table (written after the records are
+flushed). A 200 response whose payload is already archived is written as an
+identical-payload-digest revisit, across runs (WARC_DEDUP).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import weakref
 
-import scrapy
-from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from pipelines.warc import RecordLocation, WarcFileWriter
+from crawler.resources import catalog, warc_writer
+from pipelines.catalog import Catalog
+from pipelines.warc import RecordLocation, RevisitOf, WarcFileWriter, sha1_digest
 
 from .signals import exchange_captured
 from .wire import RawExchange
 
 logger = logging.getLogger(__name__)
 
-_writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-# request.meta key under which the response record's location is kept
+# request.meta keys: the record written for the exchange, and the record that
+# holds its payload (the same one, or a revisit's original).
 WARC_META_KEY = "warc_response"
-
-
-def warc_directory(settings) -> str:
-    return os.path.join(settings.get("ARCHIVE_DIR"), "warc")
-
-
-def warc_writer(crawler) -> WarcFileWriter:
-    """The crawler's WARC writer, created on first use."""
-    writer = _writers.get(crawler)
-    if writer is None:
-        settings = crawler.settings
-        try:
-            from crawler import __version__ as version
-        except ImportError:  # pragma: no cover
-            version = "unknown"
-        robots = "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore"
-        writer = WarcFileWriter(
-            warc_directory(settings),
-            prefix=settings.get("WARC_PREFIX"),
-            max_size=settings.getint("WARC_MAX_SIZE"),
-            gzip_level=settings.getint("WARC_GZIP_LEVEL"),
-            fsync=settings.getbool("WARC_FSYNC"),
-            warcinfo={
-                "software": f"news-archive-crawler/{version} (Scrapy {scrapy.__version__})",
-                "hostname": socket.gethostname(),
-                "format": "WARC File Format 1.1",
-                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
-                "robots": robots,
-                "http-header-user-agent": settings.get("USER_AGENT"),
-                "operator": settings.get("WARC_OPERATOR"),
-                "description": settings.get("WARC_DESCRIPTION"),
-            },
-        )
-        _writers[crawler] = writer
-
-        def close_writer(spider=None, reason=None):
-            writer.close()
-
-        crawler.signals.connect(close_writer, signal=signals.spider_closed, weak=False)
-    return writer
+PAYLOAD_META_KEY = "warc_payload"
 
 
 class WarcCapture:
-    """Writes a response and a request record for every captured exchange."""
-
-    def __init__(self, writer: WarcFileWriter, stats):
+    def __init__(self, writer: WarcFileWriter, db: Catalog, stats, dedup: bool = True):
         self.writer = writer
+        self.catalog = db
         self.stats = stats
+        self.dedup = dedup
 
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
-        ext = cls(warc_writer(crawler), crawler.stats)
+        ext = cls(warc_writer(crawler), catalog(crawler), crawler.stats, crawler.settings.getbool("WARC_DEDUP"))
         crawler.signals.connect(ext.exchange_captured, signal=exchange_captured)
         return ext
 
+    def _original(self, exchange: RawExchange) -> tuple[RevisitOf | None, RecordLocation | None]:
+        if not self.dedup or exchange.status != 200 or not exchange.body or exchange.truncated:
+            return None, None
+        digest = sha1_digest(exchange.body)
+        row = self.catalog.original_capture(digest, exchange.url)
+        if row is None:
+            return None, None
+        location = RecordLocation(row["warc_file"], row["warc_offset"], 0, row["record_id"], digest,
+                                  row["fetched_at"])
+        return RevisitOf(row["record_id"], row["url"], row["fetched_at"], digest), location
+
     def exchange_captured(self, exchange: RawExchange, request, spider=None) -> RecordLocation:
         before = self.writer.bytes_written
+        revisit_of, original = self._original(exchange)
         response, _ = self.writer.write_exchange(
             exchange.url,
             request_block=exchange.request_block(),
@@ -94,11 +63,26 @@ class WarcCapture:
             when=exchange.started,
             ip_address=exchange.ip_address,
             truncated=exchange.truncated,
+            revisit_of=revisit_of,
         )
+        header = exchange.header
+        self.catalog.add_capture({
+            "url": exchange.url, "fetched_at": response.date, "status": exchange.status,
+            "record_type": response.warc_type, "record_id": response.record_id,
+            "warc_file": response.filename, "warc_offset": response.offset,
+            "payload_digest": response.payload_digest,
+            "etag": (header(b"etag") or b"").decode("latin-1") or None,
+            "last_modified": (header(b"last-modified") or b"").decode("latin-1") or None,
+            "refers_to": revisit_of.record_id if revisit_of else None,
+        })
         request.meta[WARC_META_KEY] = response
+        request.meta[PAYLOAD_META_KEY] = original or response
         request.meta["fetched_at"] = exchange.started.isoformat(timespec="seconds")
         self.stats.inc_value("warc/records", 2)
         self.stats.inc_value("warc/bytes", self.writer.bytes_written - before)
+        if revisit_of:
+            self.stats.inc_value("warc/revisits")
+            logger.info("Unchanged payload, revisit of %s: %s", revisit_of.record_id, exchange.url)
         if exchange.truncated:
             self.stats.inc_value(f"warc/truncated/{exchange.truncated}")
             logger.warning("Archived truncated response (%s) for %s", exchange.truncated, exchange.url)

@@ -1,23 +1,34 @@
-"""``scrapy crawl``, checking spider arguments before anything starts.
+"""``scrapy crawl`` with argument checking and a real exit status.
 
-Scrapy reports a spider that fails in ``__init__`` with a traceback. Spiders
-of this project expose ``check_arguments(**spider_args)``; a bad argument
-becomes a one-line usage error and exit status 2.
+Scrapy reports a spider that fails in ``__init__`` with a traceback, and exits
+0 even when every request failed. Spiders of this project expose
+``check_arguments(**spider_args)``: a bad argument becomes a one-line usage
+error (exit status 2). After the crawl, the exit status is the one the
+RunSummary extension decided (see crawler/extensions/run_summary.py).
 """
 
 from __future__ import annotations
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
 
 
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts) -> None:
-        if len(args) == 1 and self.crawler_process is not None:
-            try:
-                spider_class = self.crawler_process.spider_loader.load(args[0])
-            except KeyError:
-                spider_class = None
-            check = getattr(spider_class, "check_arguments", None)
-            if check is not None:
-                check(**opts.spargs)  # raises UsageError
-        super().run(args, opts)
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's own usage errors
+            return
+        try:
+            spider_class = self.crawler_process.spider_loader.load(args[0])
+        except KeyError as exc:
+            raise UsageError(f"Spider not found: {args[0]}") from exc
+        check = getattr(spider_class, "check_arguments", None)
+        if check is not None:
+            check(**opts.spargs)  # raises UsageError
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        else:
+            self.exitcode = getattr(crawler, "archive_exit_status", 0)

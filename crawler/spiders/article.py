@@ -7,8 +7,9 @@ import logging
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.capture.warc_capture import WARC_META_KEY
+from crawler.capture.warc_capture import PAYLOAD_META_KEY
 from crawler.items import Article
+from crawler.middlewares.recrawl import ARTICLE_META, AlreadyArchived
 
 from .inputs import allowed_hosts, parse_url_arguments
 
@@ -30,13 +31,16 @@ class ArticleSpider(scrapy.Spider):
 
     async def start(self):
         for url in self.article_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed)
+            yield scrapy.Request(url, callback=self.parse, errback=self.failed, meta={ARTICLE_META: True})
 
     def parse(self, response):
         yield article_from_response(response)
 
     def failed(self, failure):
         url = failure.request.url
+        if failure.check(AlreadyArchived):
+            logger.debug("%s", failure.value)
+            return
         if failure.check(IgnoreRequest):  # robots.txt or scope: by design, not a fault
             self.crawler.stats.inc_value("crawl/ignored")
             logger.warning("Not fetched %s: %s", url, failure.getErrorMessage())
@@ -46,7 +50,8 @@ class ArticleSpider(scrapy.Spider):
 
 
 def article_from_response(response) -> Article:
-    location = response.meta.get(WARC_META_KEY)
+    # The record holding the payload: the response itself, or a revisit's original.
+    location = response.meta.get(PAYLOAD_META_KEY)
     return Article(
         url=response.url,
         status=response.status,

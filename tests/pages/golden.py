@@ -49,7 +49,8 @@ CASES = (
             "Finland orders two new icebreakers", "Arctic LNG project", "Istanbul ferry", "All rights reserved",
         ),
         junk_lines=(
-            "AP", "Advertisement", "Share", "Subscribe", "Related", "Related Articles", "Most Popular", "EUROPE",
+            "AP", "Reuters", "Advertisement", "Share", "Subscribe", "Related", "Related Articles", "Most Popular",
+            "EUROPE",
             "Russia launches Arctic icebreaker powered by home-made engines", "TRT World and Agencies",
         ),
         site_furniture=("Route 6",),
@@ -77,7 +78,7 @@ def paragraphs(text: str) -> list[str]:
 
 def golden_problems(case: GoldenCase, text: str, expected_text: str) -> list[str]:
     """Why text falls short of the golden file: expected paragraphs missing or out of
-    order, or junk present. An empty list means it passes."""
+    order, a paragraph repeated, or junk present. An empty list means it passes."""
     problems = []
     actual = paragraphs(text)
     position = 0
@@ -86,6 +87,7 @@ def golden_problems(case: GoldenCase, text: str, expected_text: str) -> list[str
             position = actual.index(wanted, position) + 1
         except ValueError:
             problems.append(f"missing or out of order: {wanted[:80]!r}")
+    problems += [f"paragraph repeated: {p[:80]!r}" for p in dict.fromkeys(actual) if actual.count(p) > 1]
     lines = {line.strip() for line in text.splitlines()}
     problems += [f"junk substring present: {junk!r}" for junk in case.junk_substrings if junk in text]
     problems += [f"junk line present: {junk!r}" for junk in case.junk_lines if junk in lines]

@@ -1,0 +1,105 @@
+"""Per-run summary and exit status.
+
+``scrapy crawl`` exits 0 even when every request failed; cron needs better.
+When the spider closes this writes ``ARCHIVE_DIR/warc/<run>.stats.json`` (what
+was fetched, archived, dropped by reason, errors, WARC files) and decides the
+exit status that this project's ``scrapy crawl`` returns:
+
+  0  the run finished and crossed no threshold
+  3  the run did not finish (shutdown signal, closespider, ...)
+  4  article URLs were due but nothing was archived or found unchanged
+  5  more errors than ARCHIVE_MAX_ERRORS or ARCHIVE_MAX_ERROR_RATE
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import socket
+
+from scrapy import signals
+
+from crawler.resources import warc_directory, warc_writer
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_NOT_FINISHED, EXIT_NOTHING_ARCHIVED, EXIT_TOO_MANY_ERRORS = 0, 3, 4, 5
+ERROR_PREFIXES = ("crawl/failed/", "robotstxt/exception_count/", "extract/dropped/extraction_error")
+
+
+def _sum(stats: dict, prefix: str) -> int:
+    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def summarize(stats: dict, reason: str) -> dict:
+    return {
+        "finish_reason": reason,
+        "fetched": stats.get("downloader/response_count", 0),
+        "expected_articles": stats.get("archive/expected", 0),
+        "archived": stats.get("store/articles", 0),
+        "new_revisions": stats.get("store/revisions", 0),
+        "unchanged": stats.get("archive/unchanged", 0),
+        "skipped_recent": stats.get("archive/skipped_recent", 0),
+        "dropped": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("extract/dropped/")},
+        "errors": sum(_sum(stats, p) for p in ERROR_PREFIXES),
+        "errors_by_type": {k: v for k, v in stats.items() if k.startswith(ERROR_PREFIXES)},
+        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "warc_records": stats.get("warc/records", 0),
+        "warc_revisits": stats.get("warc/revisits", 0),
+        "warc_bytes": stats.get("warc/bytes", 0),
+    }
+
+
+def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> int:
+    if summary["finish_reason"] != "finished":
+        return EXIT_NOT_FINISHED
+    if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]):
+        return EXIT_NOTHING_ARCHIVED
+    errors = summary["errors"]
+    if max_errors and errors > max_errors:
+        return EXIT_TOO_MANY_ERRORS
+    if errors and max_error_rate and errors / max(1, summary["expected_articles"]) > max_error_rate:
+        return EXIT_TOO_MANY_ERRORS
+    return EXIT_OK
+
+
+class RunSummary:
+    def __init__(self, crawler, max_errors: int, max_error_rate: float):
+        self.crawler = crawler
+        self.max_errors = max_errors
+        self.max_error_rate = max_error_rate
+        self.started = dt.datetime.now(dt.UTC)
+        self.writer = warc_writer(crawler) if crawler.settings.getbool("WARC_ENABLED") else None
+        self.directory = warc_directory(crawler.settings)
+        self.run_id = (f"{crawler.settings.get('WARC_PREFIX')}-{self.started:%Y%m%d%H%M%S}-"
+                       f"{socket.gethostname()}-{os.getpid()}")
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        ext = cls(crawler, settings.getint("ARCHIVE_MAX_ERRORS"), settings.getfloat("ARCHIVE_MAX_ERROR_RATE"))
+        # Before the WARC writer's own handler closes the file, so the list is complete.
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_closed(self, spider, reason):
+        summary = summarize(self.crawler.stats.get_stats(), reason)
+        code = exit_status(summary, self.max_errors, self.max_error_rate)
+        self.crawler.archive_exit_status = code
+        files = []
+        if self.writer is not None:
+            files = [os.path.basename(p) for p in self.writer.files_closed]
+            if self.writer.current_filename:
+                files.append(self.writer.current_filename)
+        summary.update(run=self.run_id, spider=spider.name, exit_status=code,
+                       started=self.started.isoformat(timespec="seconds"),
+                       finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), warc_files=files)
+        os.makedirs(self.directory, exist_ok=True)
+        path = os.path.join(self.directory, f"{self.run_id}.stats.json")
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(summary, out, indent=2, sort_keys=True)
+        log = logger.info if code == EXIT_OK else logger.error
+        log("Run %s: %s, %d archived, %d unchanged, %d errors -> exit status %d (summary: %s)",
+            self.run_id, reason, summary["archived"], summary["unchanged"], summary["errors"], code, path)
