@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# pywb has its own environment: it pins an old redis and pulls brotlipy,
+# which breaks Scrapy's brotli decoding.
+PYWB_VENV := .venv-pywb
 SPIDER ?= article
 comma  := ,
 empty  :=
@@ -24,6 +27,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
+$(PYWB_VENV)/.installed:
+	$(PYTHON) -m venv $(PYWB_VENV)
+	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8,<3'
+	@touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
@@ -34,11 +43,11 @@ crawl: $(VENV)/.installed
 	  $(if $(strip $(URLS)),-a urls="$(subst $(space),$(comma),$(strip $(URLS)))") \
 	  $(if $(URLS_FILE),-a urls_file="$(URLS_FILE)") $(ARGS)
 
-test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: $(VENV)/.installed-test $(PYWB_VENV)/.installed
+	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
 clean-venv:
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(PYWB_VENV)

@@ -158,6 +158,9 @@ class LocalSite:
                               charset="windows-1251", junk=False).encode("cp1251"))
         self.routes["/old/story"] = Route(
             status=301, reason="Moved Permanently", headers=[("Location", "/news/moved")])
+        self.routes["/news/etag"] = Route(
+            headers=[("Content-Type", html), ("ETag", '"v1"'), ("Last-Modified", "Sun, 04 Feb 2024 09:30:00 GMT")],
+            body=article_html("A story with an entity tag").encode())
         self.routes["/news/moved"] = Route(
             headers=[("Content-Type", html)], body=article_html("The story that moved").encode())
         self.routes["/news/offsite"] = Route(
@@ -203,6 +206,9 @@ class LocalSite:
                 if route is None:
                     route = Route(404, "Not Found", [("Content-Type", "text/html")],
                                   b"<html><body>Not found</body></html>")
+                etag = dict(route.headers).get("ETag")
+                if etag and self.headers.get("If-None-Match") == etag:
+                    route = Route(304, "Not Modified", [("ETag", etag)])
                 if route.hold is not None:
                     route.hold.wait(60)
                 if route.raw is not None:
@@ -222,6 +228,8 @@ class LocalSite:
                         chunk = body[start:start + 700]
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                     self.wfile.write(b"0\r\n\r\n")
+                elif route.status == 304:
+                    self.end_headers()
                 else:
                     self.send_header("Content-Length", str(len(route.body)))
                     self.end_headers()

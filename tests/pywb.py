@@ -1,0 +1,84 @@
+"""Replay WARC files in a real pywb, from its own virtualenv (PYWB_VENV, made by `make test`)."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def pywb_bin() -> Path:
+    venv = Path(os.environ.get("PYWB_VENV", REPO / ".venv-pywb"))
+    if not (venv / "bin" / "wayback").exists():
+        pytest.skip(f"pywb is not installed in {venv} (make test installs it)")
+    return venv / "bin"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Replay:
+    def __init__(self, port: int, collection: str):
+        self.port, self.collection = port, collection
+
+    def get(self, timestamp: str, url: str, mode: str = "id_") -> tuple[int, dict[str, str], bytes]:
+        address = f"http://127.0.0.1:{self.port}/{self.collection}/{timestamp}{mode}/{url}"
+        request = urllib.request.Request(address, headers={"Accept-Encoding": "identity"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                status, headers, body = response.status, dict(response.headers.items()), response.read()
+        except urllib.error.HTTPError as error:
+            status, headers, body = error.code, dict(error.headers.items()), error.read()
+        headers = {k.lower(): v for k, v in headers.items()}
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        return status, headers, body
+
+
+@contextlib.contextmanager
+def pywb_replay(warc_files: list[Path], collection: str = "news"):
+    """pywb serving ``warc_files`` on 127.0.0.1; stopped on exit."""
+    bins = pywb_bin()
+    workdir = Path(tempfile.mkdtemp(prefix="pywb-"))
+    process = None
+    try:
+        subprocess.run([bins / "wb-manager", "init", collection], cwd=workdir, check=True,
+                       capture_output=True, timeout=120)
+        subprocess.run([bins / "wb-manager", "add", collection, *map(str, warc_files)], cwd=workdir,
+                       check=True, capture_output=True, timeout=300)
+        port = free_port()
+        process = subprocess.Popen([bins / "wayback", "-p", str(port), "-b", "127.0.0.1"], cwd=workdir,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for line in process.stdout:  # ends at EOF if the server dies
+            if "Starting Gevent Server" in line:
+                break
+        deadline = time.monotonic() + 30
+        while True:  # the log line comes just before the socket listens
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("pywb did not start") from None
+                time.sleep(0.05)
+        yield Replay(port, collection)
+    finally:
+        if process is not None:
+            process.terminate()
+            process.wait(10)
+        shutil.rmtree(workdir, ignore_errors=True)
