@@ -31,7 +31,13 @@ class Article:
     text_path: str | None = None
     text_sha1: str | None = None
     conversion_record_id: str | None = None
-    revision: int | None = None  # 1 for the first version archived, then 2, 3… as it changes
+    revision: int | None = None
+    # What discovery said (Google News sitemap, feed entry): kept, and used
+    # where the page itself lacks the field.
+    discovered_via: str | None = None  # article, sitemap, feed, site
+    source_title: str | None = None
+    source_published: str | None = None
+    source_language: str | None = None  # 1 for the first version archived, then 2, 3… as it changes
 
     def __repr__(self) -> str:  # short: Scrapy logs the item of every drop
         return f"Article(url={self.url!r}, status={self.status}, title={self.title!r})"

@@ -102,7 +102,8 @@ ITEM_PIPELINES = {
 FEED_EXPORT_FIELDS = [
     "url", "canonical_url", "title", "author", "published", "language", "site_name",
     "description", "fetched_at", "text_path", "text_sha1", "warc_file", "warc_offset",
-    "response_record_id", "payload_digest", "revision", "text",
+    "response_record_id", "payload_digest", "revision", "discovered_via", "source_title",
+    "source_published", "source_language", "text",
 ]
 FEED_EXPORT_ENCODING = "utf-8"
 

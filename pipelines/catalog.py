@@ -20,6 +20,7 @@ COLUMNS = (
     "url", "canonical_url", "title", "author", "published", "language", "site_name",
     "description", "fetched_at", "text_path", "text_sha1", "warc_file", "warc_offset",
     "response_record_id", "payload_digest", "conversion_record_id", "revision",
+    "discovered_via", "source_title", "source_published", "source_language",
 )
 
 CAPTURE_COLUMNS = (
@@ -46,7 +47,11 @@ CREATE TABLE IF NOT EXISTS articles (
     response_record_id TEXT,
     payload_digest TEXT,
     conversion_record_id TEXT,
-    revision INTEGER NOT NULL DEFAULT 1
+    revision INTEGER NOT NULL DEFAULT 1,
+    discovered_via TEXT,                -- article, sitemap, feed, site
+    source_title TEXT,                  -- as the sitemap / feed gave them
+    source_published TEXT,
+    source_language TEXT
 );
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
 CREATE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url);
@@ -80,8 +85,10 @@ class Catalog:
         self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 1:  # catalogs written before revisions existed
-                self.db.execute("ALTER TABLE articles ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+            if version == 1:  # catalogs written before revisions and discovery existed
+                for column in ("revision INTEGER NOT NULL DEFAULT 1", "discovered_via TEXT", "source_title TEXT",
+                               "source_published TEXT", "source_language TEXT"):
+                    self.db.execute(f"ALTER TABLE articles ADD COLUMN {column}")
             self.db.executescript(SCHEMA)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 

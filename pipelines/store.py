@@ -78,6 +78,9 @@ class StorePipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         url = adapter["url"]
+        for field in ("title", "published", "language"):  # the page first, then discovery
+            if not adapter.get(field) and adapter.get(f"source_{field}"):
+                adapter[field] = adapter[f"source_{field}"]
         fetched = dt.datetime.fromisoformat(adapter["fetched_at"]) if adapter.get("fetched_at") \
             else dt.datetime.now(dt.UTC)
         text = render_text(adapter.get("title"), adapter["text"]).encode("utf-8")

@@ -37,8 +37,8 @@ def article_html(title: str, paragraphs: list[str] = PARAGRAPHS, lang: str = "en
     body = []
     for i, para in enumerate(paragraphs):
         body.append(f"<p>{para}</p>")
-        if i == 1:
-            body.append(f"<h2>{SUBHEADING}</h2>")
+        if i == 1:  # unique per page: a line on every page of a site is furniture
+            body.append(f"<h2>{SUBHEADING}, {title.lower()}</h2>")
         if junk and i == 1:
             body.append('<p><a href="/news/other">READ MORE: Port workers strike over pay</a></p>')
             body.append('<div class="widget">Loading...</div>')

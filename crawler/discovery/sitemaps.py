@@ -279,10 +279,11 @@ def _text(element: etree._Element | None) -> str | None:
 
 def _parse_text(body: bytes) -> Sitemap:
     """The protocol's plain-text form: one URL a line, UTF-8."""
-    lines = [line.strip() for line in body.decode("utf-8", "replace").removeprefix("\ufeff").splitlines()]
-    urls = [line for line in lines if line and is_http_url(line)]
+    text = body.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    urls = [line for line in lines if is_http_url(line)]
     if not urls:
         raise SitemapError("neither an XML sitemap nor a plain-text list of http(s) URLs")
-    if len(urls) < sum(1 for line in lines if line):
-        logger.debug("text sitemap: skipped %d lines that are not http(s) URLs", len([x for x in lines if x]) - len(urls))
+    if len(urls) < len(lines):
+        logger.debug("text sitemap: skipped %d lines that are not http(s) URLs", len(lines) - len(urls))
     return Sitemap(kind="urlset", entries=tuple(SitemapEntry(loc=url) for url in urls))

@@ -19,6 +19,9 @@ from crawler.resources import catalog
 logger = logging.getLogger(__name__)
 
 ARTICLE_META = "archive_article"
+# ARTICLE_META value for a page that may be an article (the site spider follows
+# links before it can tell): skipped only when the catalog has it as an article.
+MAYBE_ARTICLE = "maybe"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -58,6 +61,8 @@ class RecrawlMiddleware:
             return None
         request.meta["recrawl_checked"] = True  # retries and redirects are not re-checked
         last = self.catalog.last_capture(request.url)
+        if request.meta[ARTICLE_META] == MAYBE_ARTICLE and self.catalog.latest_revision(request.url) is None:
+            last = None  # a navigation page, or an article not archived yet: fetch it
         if last is not None and last["status"] in (200, 304):
             age = self.clock() - parse_warc_date(last["fetched_at"])
             if age < self.recrawl_after:
@@ -69,5 +74,6 @@ class RecrawlMiddleware:
             if good is not None and good["last_modified"]:
                 request.headers.setdefault(b"If-Modified-Since", good["last_modified"])
             self.stats.inc_value("archive/recrawled")
-        self.stats.inc_value("archive/expected")
+        if request.meta[ARTICLE_META] is True:
+            self.stats.inc_value("archive/expected")
         return None

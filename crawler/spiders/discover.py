@@ -1,0 +1,180 @@
+"""Finding articles: sitemaps (and robots.txt Sitemap: lines), feeds (and feed
+autodiscovery), and link following from start pages, for one or more sites.
+
+Each site is a ``SourceSite`` (the sources file's entry; the single-purpose
+spiders build one from their arguments). Requests carry the site's name in
+``meta[SITE_META]`` so that every callback applies that site's rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import UsageError
+from scrapy.http import HtmlResponse
+from scrapy.linkextractors import LinkExtractor
+
+from crawler.discovery.feeds import FeedError, discover_feeds, looks_like_feed, parse_feed
+from crawler.discovery.pages import is_article_page
+from crawler.discovery.sitemaps import SitemapError, entry_is_since, parse_sitemap, sitemaps_from_robots
+from crawler.discovery.sources import SourceSite
+from pipelines.extract import SiteRules
+
+from .base import ArchiveSpider, article_from_response
+
+logger = logging.getLogger(__name__)
+
+SITE_META = "archive_site"
+DEPTH_META = "archive_depth"
+
+
+def parse_since(value: str | None) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"since must be a date like 2024-02-04, not {value!r}") from None
+
+
+class DiscoveringSpider(ArchiveSpider):
+    """Base of the sitemap, feed, site and sources spiders."""
+
+    sites: dict[str, SourceSite]
+    link_extractor = LinkExtractor()
+
+    def set_sites(self, sites: list[SourceSite]) -> None:
+        self.sites = {site.name: site for site in sites}
+        self.allowed_domains = sorted({d for site in sites for d in site.allowed_domains})
+        # host -> per-site extraction rules, read by the extraction pipeline
+        self.extract_site_rules = {
+            domain: SiteRules(prune_xpaths=site.prune_xpaths,
+                              junk_patterns=tuple(p.pattern for p in site.junk_patterns))
+            for site in sites if site.prune_xpaths or site.junk_patterns
+            for domain in site.allowed_domains
+        }
+
+    async def start(self):
+        for site in self.sites.values():
+            for url in site.sitemaps:
+                callback = self.parse_robots if urlsplit(url).path == "/robots.txt" else self.parse_sitemap
+                yield self._request(url, callback, site)
+            for url in site.feeds:
+                yield self._request(url, self.parse_feed, site)
+            for url in site.start_urls:
+                yield self._request(url, self.parse_page, site, depth=0)
+
+    def _request(self, url: str, callback, site: SourceSite, **meta) -> scrapy.Request:
+        meta = {SITE_META: site.name, **({DEPTH_META: meta["depth"]} if "depth" in meta else {})}
+        return scrapy.Request(url, callback=callback, errback=self.failed, meta=meta)
+
+    def _site(self, response) -> SourceSite:
+        return self.sites[response.meta[SITE_META]]
+
+    def _article(self, url: str, site: SourceSite, via: str, **source) -> scrapy.Request:
+        request = self.article_request(url, via=via, **source)
+        request.meta[SITE_META] = site.name
+        return request
+
+    def _discovered(self, via: str) -> None:
+        self.crawler.stats.inc_value(f"discovery/{via}/articles")
+
+    # -- sitemaps ---------------------------------------------------------
+    def parse_robots(self, response):
+        site = self._site(response)
+        found = sitemaps_from_robots(response.body) if response.status == 200 else []
+        if not found:
+            logger.warning("No Sitemap: lines in %s (HTTP %s)", response.url, response.status)
+        for url in found:
+            yield self._request(url, self.parse_sitemap, site)
+
+    def parse_sitemap(self, response):
+        site = self._site(response)
+        if response.status != 200:
+            logger.error("Sitemap %s answered HTTP %s", response.url, response.status)
+            self.crawler.stats.inc_value("discovery/sitemap/errors")
+            return
+        try:
+            sitemap = parse_sitemap(response.body)
+        except SitemapError as exc:
+            logger.error("Bad sitemap %s: %s", response.url, exc)
+            self.crawler.stats.inc_value("discovery/sitemap/errors")
+            return
+        self.crawler.stats.inc_value("discovery/sitemap/files")
+        for entry in sitemap.entries:
+            if site.since and not entry_is_since(entry, site.since):
+                self.crawler.stats.inc_value("discovery/sitemap/too_old")
+                continue
+            if sitemap.kind == "sitemapindex":
+                yield self._request(entry.loc, self.parse_sitemap, site)
+                continue
+            self._discovered("sitemap")
+            yield self._article(entry.loc, site, "sitemap", title=entry.news_title,
+                                published=entry.news_publication_date, language=entry.news_language)
+
+    # -- feeds ------------------------------------------------------------
+    def parse_feed(self, response):
+        site = self._site(response)
+        if response.status != 200:
+            logger.error("Feed %s answered HTTP %s", response.url, response.status)
+            self.crawler.stats.inc_value("discovery/feed/errors")
+            return
+        content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        if not looks_like_feed(response.body, content_type):
+            feeds = discover_feeds(response.body, response.url) if isinstance(response, HtmlResponse) else []
+            if not feeds:
+                logger.error("Neither a feed nor a page announcing one: %s", response.url)
+                self.crawler.stats.inc_value("discovery/feed/errors")
+            for url in feeds:
+                yield self._request(url, self.parse_feed, site)
+            return
+        try:
+            entries = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            logger.error("Bad feed %s: %s", response.url, exc)
+            self.crawler.stats.inc_value("discovery/feed/errors")
+            return
+        for entry in entries:
+            if site.since and entry.published and dt.date.fromisoformat(entry.published[:10]) < site.since:
+                self.crawler.stats.inc_value("discovery/feed/too_old")
+                continue
+            self._discovered("feed")
+            yield self._article(entry.link, site, "feed", title=entry.title, published=entry.published,
+                                language=entry.language)
+
+    # -- link following -----------------------------------------------------
+    def parse_page(self, response):
+        """A start page or a followed link: archive it if it is an article, follow its links."""
+        site = self._site(response)
+        depth = response.meta.get(DEPTH_META, 0)
+        if not isinstance(response, HtmlResponse) or response.status != 200:
+            return
+        if depth > 0 and self._is_article(site, response):
+            self._discovered("site")
+            yield article_from_response(response)
+        if depth >= site.depth:
+            return
+        for link in self.link_extractor.extract_links(response):
+            url = link.url
+            # by host: LinkExtractor's allow_domains also compares the port
+            if not (site.is_allowed_domain(url) and site.allows(url)):
+                continue
+            if site.article_pattern is not None and site.article_pattern.search(url):
+                request = self._article(url, site, "site")
+                request.callback = self.parse_page
+                request.meta[DEPTH_META] = depth + 1
+                yield request
+            else:
+                # Only the page can tell; the catalog decides whether it is due again.
+                request = self.article_request(url, via="site", maybe=True)
+                request.callback = self.parse_page
+                request.meta.update({SITE_META: site.name, DEPTH_META: depth + 1})
+                yield request
+
+    def _is_article(self, site: SourceSite, response) -> bool:
+        if site.article_pattern is not None:
+            return bool(site.article_pattern.search(response.url))
+        return is_article_page(response.body, response.url)
