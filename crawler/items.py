@@ -37,7 +37,10 @@ class Article:
     discovered_via: str | None = None  # article, sitemap, feed, site
     source_title: str | None = None
     source_published: str | None = None
-    source_language: str | None = None  # 1 for the first version archived, then 2, 3… as it changes
+    source_language: str | None = None
+    run_id: str | None = None
+    story_id: int | None = None
+    story_similarity: float | None = None  # 1 for the first version archived, then 2, 3… as it changes
 
     def __repr__(self) -> str:  # short: Scrapy logs the item of every drop
         return f"Article(url={self.url!r}, status={self.status}, title={self.title!r})"

@@ -4,6 +4,7 @@ spider after the item pipelines finish, also on a graceful shutdown)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import weakref
@@ -16,7 +17,17 @@ from pipelines.catalog import Catalog
 from pipelines.warc import WarcFileWriter
 
 _writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_run_ids: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _catalogs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def run_id(crawler) -> str:
+    """This crawl run's name: PREFIX-YYYYMMDDhhmmss-HOST-PID, on catalog rows and its stats file."""
+    if crawler not in _run_ids:
+        started = dt.datetime.now(dt.UTC)
+        _run_ids[crawler] = (f"{crawler.settings.get('WARC_PREFIX')}-{started:%Y%m%d%H%M%S}-"
+                             f"{socket.gethostname()}-{os.getpid()}")
+    return _run_ids[crawler]
 
 
 def warc_directory(settings) -> str:

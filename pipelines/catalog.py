@@ -20,12 +20,12 @@ COLUMNS = (
     "url", "canonical_url", "title", "author", "published", "language", "site_name",
     "description", "fetched_at", "text_path", "text_sha1", "warc_file", "warc_offset",
     "response_record_id", "payload_digest", "conversion_record_id", "revision",
-    "discovered_via", "source_title", "source_published", "source_language",
+    "discovered_via", "source_title", "source_published", "source_language", "run_id",
 )
 
 CAPTURE_COLUMNS = (
     "url", "fetched_at", "status", "record_type", "record_id", "warc_file", "warc_offset",
-    "payload_digest", "etag", "last_modified", "refers_to",
+    "payload_digest", "etag", "last_modified", "refers_to", "payload_length", "content_type", "run_id",
 )
 
 SCHEMA = """
@@ -51,8 +51,13 @@ CREATE TABLE IF NOT EXISTS articles (
     discovered_via TEXT,                -- article, sitemap, feed, site
     source_title TEXT,                  -- as the sitemap / feed gave them
     source_published TEXT,
-    source_language TEXT
+    source_language TEXT,
+    run_id TEXT,                        -- the crawl run that archived this revision
+    story_id INTEGER,                   -- articles telling the same story share it
+    story_similarity REAL               -- similarity to the story's closest earlier article
 );
+CREATE INDEX IF NOT EXISTS articles_run ON articles (run_id);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
 CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
 CREATE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url);
 CREATE TABLE IF NOT EXISTS captures (
@@ -67,8 +72,12 @@ CREATE TABLE IF NOT EXISTS captures (
     payload_digest TEXT,
     etag TEXT,
     last_modified TEXT,
-    refers_to TEXT                      -- the original's record ID, for a revisit
+    refers_to TEXT,                     -- the original's record ID, for a revisit
+    payload_length INTEGER,             -- bytes of the body as the server sent it
+    content_type TEXT,
+    run_id TEXT
 );
+CREATE INDEX IF NOT EXISTS captures_run ON captures (run_id);
 CREATE INDEX IF NOT EXISTS captures_url ON captures (url);
 CREATE INDEX IF NOT EXISTS captures_digest ON captures (payload_digest);
 """
@@ -85,9 +94,10 @@ class Catalog:
         self.db.execute("PRAGMA synchronous=NORMAL")
         with self.db:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
-            if version == 1:  # catalogs written before revisions and discovery existed
+            if version == 1:  # catalogs written before revisions, discovery and stories existed
                 for column in ("revision INTEGER NOT NULL DEFAULT 1", "discovered_via TEXT", "source_title TEXT",
-                               "source_published TEXT", "source_language TEXT"):
+                               "source_published TEXT", "source_language TEXT", "run_id TEXT",
+                               "story_id INTEGER", "story_similarity REAL"):
                     self.db.execute(f"ALTER TABLE articles ADD COLUMN {column}")
             self.db.executescript(SCHEMA)
             self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")

@@ -58,7 +58,8 @@ def write_atomically(path: str, data: bytes) -> None:
 class StorePipeline:
     """Stores a new revision of an article; the same text again is dropped as unchanged."""
 
-    def __init__(self, archive_dir: str, catalog: Catalog, stats, warc_writer=None):
+    def __init__(self, archive_dir: str, catalog: Catalog, stats, warc_writer=None, run: str | None = None):
+        self.run_id = run
         self.archive_dir = archive_dir
         self.catalog = catalog
         self.stats = stats
@@ -66,14 +67,14 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from crawler.resources import catalog, warc_writer
+        from crawler.resources import catalog, run_id, warc_writer
 
         settings = crawler.settings
         archive_dir = settings.get("ARCHIVE_DIR")
         if not archive_dir:
             raise NotConfigured("ARCHIVE_DIR is empty")
         writer = warc_writer(crawler) if settings.getbool("WARC_ENABLED") else None
-        return cls(archive_dir, catalog(crawler), crawler.stats, writer)
+        return cls(archive_dir, catalog(crawler), crawler.stats, writer, run_id(crawler))
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
@@ -91,6 +92,7 @@ class StorePipeline:
             self.stats.inc_value(drop.stats_key)
             raise drop
         adapter["revision"] = latest["revision"] + 1 if latest is not None else 1
+        adapter["run_id"] = self.run_id
         if self.warc_writer is not None and adapter.get("response_record_id"):
             conversion = self.warc_writer.write_conversion(
                 url, text, refers_to=adapter["response_record_id"], when=dt.datetime.now(dt.UTC)

@@ -12,7 +12,7 @@ import logging
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.resources import catalog, warc_writer
+from crawler.resources import catalog, run_id, warc_writer
 from pipelines.catalog import Catalog
 from pipelines.warc import RecordLocation, RevisitOf, WarcFileWriter, sha1_digest
 
@@ -28,7 +28,8 @@ PAYLOAD_META_KEY = "warc_payload"
 
 
 class WarcCapture:
-    def __init__(self, writer: WarcFileWriter, db: Catalog, stats, dedup: bool = True):
+    def __init__(self, writer: WarcFileWriter, db: Catalog, stats, dedup: bool = True, run: str | None = None):
+        self.run_id = run
         self.writer = writer
         self.catalog = db
         self.stats = stats
@@ -38,7 +39,8 @@ class WarcCapture:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
-        ext = cls(warc_writer(crawler), catalog(crawler), crawler.stats, crawler.settings.getbool("WARC_DEDUP"))
+        ext = cls(warc_writer(crawler), catalog(crawler), crawler.stats, crawler.settings.getbool("WARC_DEDUP"),
+                  run_id(crawler))
         crawler.signals.connect(ext.exchange_captured, signal=exchange_captured)
         return ext
 
@@ -74,6 +76,9 @@ class WarcCapture:
             "etag": (header(b"etag") or b"").decode("latin-1") or None,
             "last_modified": (header(b"last-modified") or b"").decode("latin-1") or None,
             "refers_to": revisit_of.record_id if revisit_of else None,
+            "payload_length": len(exchange.body),
+            "content_type": (header(b"content-type") or b"").decode("latin-1") or None,
+            "run_id": self.run_id,
         })
         request.meta[WARC_META_KEY] = response
         request.meta[PAYLOAD_META_KEY] = original or response

@@ -155,8 +155,11 @@ class _SiteReader:
 
     def strings(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
         value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        if not isinstance(value, list):
             raise self.error(prefix + key, f"must be a list of strings, not {_type_name(value)}")
+        for number, item in enumerate(value, 1):
+            if not isinstance(item, str):
+                raise self.error(prefix + key, f"must be a list of strings; item {number} is {_type_name(item)}")
         if any(not item.strip() for item in value):
             raise self.error(prefix + key, "contains an empty string")
         return tuple(item.strip() for item in value)

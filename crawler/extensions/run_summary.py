@@ -17,11 +17,10 @@ import datetime as dt
 import json
 import logging
 import os
-import socket
 
 from scrapy import signals
 
-from crawler.resources import warc_directory, warc_writer
+from crawler.resources import run_id, warc_directory, warc_writer
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +72,7 @@ class RunSummary:
         self.started = dt.datetime.now(dt.UTC)
         self.writer = warc_writer(crawler) if crawler.settings.getbool("WARC_ENABLED") else None
         self.directory = warc_directory(crawler.settings)
-        self.run_id = (f"{crawler.settings.get('WARC_PREFIX')}-{self.started:%Y%m%d%H%M%S}-"
-                       f"{socket.gethostname()}-{os.getpid()}")
+        self.run_id = run_id(crawler)
 
     @classmethod
     def from_crawler(cls, crawler):

@@ -19,7 +19,13 @@ from scrapy.linkextractors import LinkExtractor
 
 from crawler.discovery.feeds import FeedError, discover_feeds, looks_like_feed, parse_feed
 from crawler.discovery.pages import is_article_page
-from crawler.discovery.sitemaps import SitemapError, entry_is_since, parse_sitemap, sitemaps_from_robots
+from crawler.discovery.sitemaps import (
+    SitemapError,
+    entry_is_since,
+    parse_date,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
 from crawler.discovery.sources import SourceSite
 from pipelines.extract import SiteRules
 
@@ -138,7 +144,8 @@ class DiscoveringSpider(ArchiveSpider):
             self.crawler.stats.inc_value("discovery/feed/errors")
             return
         for entry in entries:
-            if site.since and entry.published and dt.date.fromisoformat(entry.published[:10]) < site.since:
+            published = parse_date(entry.published) if entry.published else None
+            if site.since and published and published < site.since:
                 self.crawler.stats.inc_value("discovery/feed/too_old")
                 continue
             self._discovered("feed")
