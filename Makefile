@@ -4,15 +4,15 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# pywb has its own environment: it pins an old redis and pulls brotlipy,
-# which breaks Scrapy's brotli decoding.
+# pywb (scrapy replay), wacz and cdxj-indexer have their own environment: pywb
+# pins an old redis and pulls brotlipy, which breaks Scrapy's brotli decoding.
 PYWB_VENV := .venv-pywb
 SPIDER ?= article
 comma  := ,
 empty  :=
 space  := $(empty) $(empty)
 
-.PHONY: crawl test lint install install-test clean-venv
+.PHONY: crawl test lint install install-test install-review clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -30,11 +30,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 $(PYWB_VENV)/.installed:
 	$(PYTHON) -m venv $(PYWB_VENV)
 	$(PYWB_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8,<3'
+	$(PYWB_VENV)/bin/python -m pip install --quiet 'pywb>=2.8,<3' 'wacz>=0.5,<0.7' 'cdxj-indexer>=1.4,<2'
 	@touch $@
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-review: $(PYWB_VENV)/.installed
 
 crawl: $(VENV)/.installed
 	@if [ -z "$(strip $(URLS))$(URLS_FILE)" ]; then \

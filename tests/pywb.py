@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import http.client
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -37,14 +36,16 @@ class Replay:
         self.port, self.collection = port, collection
 
     def get(self, timestamp: str, url: str, mode: str = "id_") -> tuple[int, dict[str, str], bytes]:
-        address = f"http://127.0.0.1:{self.port}/{self.collection}/{timestamp}{mode}/{url}"
-        request = urllib.request.Request(address, headers={"Accept-Encoding": "identity"})
+        """One replay request; redirects are returned as they were archived, not followed."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                status, headers, body = response.status, dict(response.headers.items()), response.read()
-        except urllib.error.HTTPError as error:
-            status, headers, body = error.code, dict(error.headers.items()), error.read()
-        headers = {k.lower(): v for k, v in headers.items()}
+            connection.request("GET", f"/{self.collection}/{timestamp}{mode}/{url}",
+                               headers={"Accept-Encoding": "identity"})
+            response = connection.getresponse()
+            status, body = response.status, response.read()
+            headers = {k.lower(): v for k, v in response.getheaders()}
+        finally:
+            connection.close()
         if headers.get("content-encoding") == "gzip":
             body = gzip.decompress(body)
         return status, headers, body

@@ -1,0 +1,1 @@
+"""Reviewing the archive: replay, indexes, WACZ, search, reports (used by the commands)."""
