@@ -32,4 +32,6 @@ class Command(ScrapyCommand):
             raise UsageError(f"no WARC files in {warc_dir}")
         output = opts.output or os.path.join(self.settings.get("ARCHIVE_DIR"), "index.cdxj")
         build_cdxj(self.settings.get("REPLAY_VENV"), files, output, dir_root=warc_dir)
-        print(f"{output}: {sum(1 for _ in open(output, encoding='utf-8'))} captures from {len(files)} WARC files")
+        with open(output, encoding="utf-8") as index:
+            captures = sum(1 for _ in index)
+        print(f"{output}: {captures} captures from {len(files)} WARC files")

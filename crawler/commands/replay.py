@@ -103,6 +103,7 @@ class Command(ScrapyCommand):
         finally:
             catalog.close()
         for row in rows:
-            print(f"{replay_url(self.settings, row['url'], row['fetched_at'])}  {row['title'] or ''}"
-                  f"{'  (revision %d)' % row['revision'] if row['revision'] > 1 else ''}", flush=True)
+            revision = f"  (revision {row['revision']})" if row["revision"] > 1 else ""
+            print(f"{replay_url(self.settings, row['url'], row['fetched_at'])}  {row['title'] or ''}{revision}",
+                  flush=True)
         print("Ready.", flush=True)
