@@ -4,17 +4,23 @@ spider after the item pipelines finish, also on a graceful shutdown)."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import logging
 import os
 import socket
 import weakref
 
 import scrapy
 from scrapy import signals
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__
 from pipelines.catalog import Catalog
 from pipelines.warc import WarcFileWriter
+from pipelines.warc_check import recover_directory
+
+logger = logging.getLogger(__name__)
 
 _writers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _run_ids: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -49,6 +55,11 @@ def warc_writer(crawler) -> WarcFileWriter:
     writer = _writers.get(crawler)
     if writer is None:
         settings = crawler.settings
+        # A crawl killed mid-write left .open files: cut them back to their last
+        # complete record and rename them before writing anything new.
+        for path in recover_directory(warc_directory(settings)):
+            crawler.stats.inc_value("warc/recovered_files")
+            logger.warning("Recovered an unfinished WARC file of an earlier crawl: %s", path)
         writer = WarcFileWriter(
             warc_directory(settings),
             prefix=settings.get("WARC_PREFIX"),
@@ -68,6 +79,9 @@ def warc_writer(crawler) -> WarcFileWriter:
         )
         _writers[crawler] = writer
         _close_with_spider(crawler, writer.close)
+        # A forced stop (second SIGTERM) skips spider_closed; the interpreter's
+        # exit still closes and renames the file (close is idempotent).
+        atexit.register(writer.close)
     return writer
 
 
@@ -78,3 +92,16 @@ def catalog(crawler) -> Catalog:
         _catalogs[crawler] = db
         _close_with_spider(crawler, db.close)
     return db
+
+
+WRITE_FAILED_REASON = "archive_write_failed"
+
+
+def stop_on_write_error(crawler, exc: Exception, what: str) -> None:
+    """The archive cannot be written (disk full, I/O error): log it clearly and
+    close the spider; the run's exit status is 6 (see RunSummary)."""
+    logger.critical("Cannot write %s, stopping the crawl: %s: %s", what, type(exc).__name__, exc)
+    crawler.stats.inc_value("archive/write_errors")
+    if crawler.stats.get_value("archive/write_error") is None:
+        crawler.stats.set_value("archive/write_error", f"{type(exc).__name__}: {exc}")
+        deferred_from_coro(crawler.engine.close_spider_async(reason=WRITE_FAILED_REASON))

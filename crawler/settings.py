@@ -23,6 +23,10 @@ ARCHIVE_MAX_ERRORS = 0
 # ... or when errors / article URLs due exceeds this rate (0: no limit).
 ARCHIVE_MAX_ERROR_RATE = 0.5
 
+# Hosts the crawl was not started on may not resolve to private, loopback or
+# link-local addresses (checked after DNS). True allows them, for intranets.
+ARCHIVE_ALLOW_PRIVATE = False
+
 # --- WARC_*: raw capture ----------------------------------------------------------
 # Write every HTTP exchange (request + response, as sent) to WARC files.
 WARC_ENABLED = True
@@ -38,6 +42,9 @@ WARC_FSYNC = False
 # Write a 200 response whose payload is already archived (this run or an earlier
 # one) as a revisit record (identical-payload-digest) instead of a second copy.
 WARC_DEDUP = True
+# Keep Authorization, Cookie and Proxy-Authorization in request records
+# (they are sent, but left out of the archive unless this is True).
+WARC_KEEP_CREDENTIALS = False
 # Written into each file's warcinfo record.
 WARC_OPERATOR = ""
 WARC_DESCRIPTION = "News articles archived by news-archive-crawler"
@@ -45,6 +52,9 @@ WARC_DESCRIPTION = "News articles archived by news-archive-crawler"
 # --- EXTRACT_*: clean text ------------------------------------------------------
 # Pages whose clean text is shorter than this are not articles (dropped, still in the WARC).
 EXTRACT_MIN_CHARS = 200
+# Bodies larger than this are archived but not extracted (extraction time grows
+# with the page; a news article is rarely over 2 MB of HTML).
+EXTRACT_MAX_BYTES = 8 * 1024 * 1024
 # Content types that are worth extracting text from.
 EXTRACT_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
 
@@ -58,6 +68,13 @@ RECRAWL_AFTER = "7d"
 # --- CATALOG_*: the SQLite index of archived articles ---------------------------
 # Relative paths are taken inside ARCHIVE_DIR.
 CATALOG_PATH = "catalog.sqlite"
+
+# --- REPLAY_*: scrapy replay (pywb, in its own virtualenv) ------------------------
+REPLAY_PORT = 8080
+# pywb collection name: captures replay at http://127.0.0.1:PORT/COLLECTION/TIMESTAMP/URL
+REPLAY_COLLECTION = "news"
+# The virtualenv holding pywb and wacz (made by `make install-review`).
+REPLAY_VENV = str(Path(__file__).resolve().parent.parent / ".venv-pywb")
 
 # --- Scrapy: identity and politeness --------------------------------------------
 USER_AGENT = f"news-archive-crawler/{__version__} (+https://github.com/news-archive-crawler; web archiving)"

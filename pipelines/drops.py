@@ -31,6 +31,10 @@ class NoArticleText(NotAnArticle):
     reason = "no_text"
 
 
+class TooLarge(NotAnArticle):
+    reason = "too_large"
+
+
 class TextTooShort(NotAnArticle):
     reason = "too_short"
 
@@ -50,3 +54,12 @@ class Unchanged(NotAnArticle):
     @property
     def stats_key(self) -> str:
         return "archive/unchanged"
+
+
+class StoreFailed(NotAnArticle):
+    """The article could not be written (disk full, I/O error); the crawl stops."""
+
+    reason = "store_error"
+
+    def __init__(self, message: str):
+        DropItem.__init__(self, message, log_level="ERROR")

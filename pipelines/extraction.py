@@ -18,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, stats, min_chars: int, content_types: list[str]):
+    def __init__(self, stats, min_chars: int, content_types: list[str], max_bytes: int = 0):
+        self.max_bytes = max_bytes
         self.stats = stats
         self.min_chars = min_chars
         self.content_types = tuple(t.lower() for t in content_types)
@@ -30,6 +31,7 @@ class ExtractionPipeline:
             crawler.stats,
             settings.getint("EXTRACT_MIN_CHARS"),
             settings.getlist("EXTRACT_CONTENT_TYPES"),
+            settings.getint("EXTRACT_MAX_BYTES"),
         )
 
     def process_item(self, item):
@@ -50,6 +52,8 @@ class ExtractionPipeline:
         if media_type and media_type not in self.content_types:
             raise drops.NotHtml(f"{media_type or 'no content type'}: {url}")
         body = adapter["body"]
+        if self.max_bytes and len(body) > self.max_bytes:  # extraction time grows with the page
+            raise drops.TooLarge(f"{len(body)} bytes > EXTRACT_MAX_BYTES={self.max_bytes}: {url}")
         if not looks_like_html(body):
             raise drops.BinaryBody(f"body is not HTML ({len(body)} bytes): {url}")
         try:

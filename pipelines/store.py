@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import sqlite3
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
@@ -58,8 +59,10 @@ def write_atomically(path: str, data: bytes) -> None:
 class StorePipeline:
     """Stores a new revision of an article; the same text again is dropped as unchanged."""
 
-    def __init__(self, archive_dir: str, catalog: Catalog, stats, warc_writer=None, run: str | None = None):
+    def __init__(self, archive_dir: str, catalog: Catalog, stats, warc_writer=None, run: str | None = None,
+                 on_write_error=None):
         self.run_id = run
+        self.on_write_error = on_write_error
         self.archive_dir = archive_dir
         self.catalog = catalog
         self.stats = stats
@@ -67,16 +70,26 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from crawler.resources import catalog, run_id, warc_writer
+        from crawler.resources import catalog, run_id, stop_on_write_error, warc_writer
 
         settings = crawler.settings
         archive_dir = settings.get("ARCHIVE_DIR")
         if not archive_dir:
             raise NotConfigured("ARCHIVE_DIR is empty")
         writer = warc_writer(crawler) if settings.getbool("WARC_ENABLED") else None
-        return cls(archive_dir, catalog(crawler), crawler.stats, writer, run_id(crawler))
+        return cls(archive_dir, catalog(crawler), crawler.stats, writer, run_id(crawler),
+                   lambda exc, what: stop_on_write_error(crawler, exc, what))
 
     def process_item(self, item):
+        try:
+            return self._store(item)
+        except (OSError, sqlite3.Error) as exc:
+            if self.on_write_error is None:
+                raise
+            self.on_write_error(exc, f"the article {ItemAdapter(item)['url']}")
+            raise drops.StoreFailed(f"{type(exc).__name__}: {exc}") from exc
+
+    def _store(self, item):
         adapter = ItemAdapter(item)
         url = adapter["url"]
         for field in ("title", "published", "language"):  # the page first, then discovery

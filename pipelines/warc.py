@@ -12,6 +12,7 @@ started when the current one passes ``max_size``.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -155,6 +156,7 @@ class WarcFileWriter:
         self.files_closed: list[str] = []
         self._file = None
         self._filename: str | None = None
+        self.write_error: OSError | None = None  # set once a write failed: no more writes
 
     # -- file lifecycle -------------------------------------------------
     @property
@@ -203,6 +205,24 @@ class WarcFileWriter:
         logger.info("Closed WARC %s", path)
         self._filename = None
 
+    def _cut_back(self, offset: int) -> None:
+        """After a failed write (disk full): drop the partial record so the file
+        stays valid up to its last complete record; the next write starts afresh."""
+        stream, self._file = self._file, None
+        path = os.path.join(self.directory, self._filename + OPEN_SUFFIX)
+        with contextlib.suppress(OSError):  # flushing buffered bytes may fail again
+            stream.close()
+        try:
+            if offset == 0:  # not even its warcinfo record: nothing to keep
+                os.remove(path)
+            else:
+                os.truncate(path, offset)
+                os.replace(path, os.path.join(self.directory, self._filename))
+                self.files_closed.append(os.path.join(self.directory, self._filename))
+        except OSError:
+            logger.exception("Could not cut back %s after a failed write", path)
+        self._filename = None
+
     def flush(self) -> None:
         if self._file is not None:
             self._file.flush()
@@ -211,10 +231,15 @@ class WarcFileWriter:
     def _append(self, record: bytes) -> tuple[int, int]:
         member = gzip_member(record, self.gzip_level)
         offset = self._file.tell()
-        self._file.write(member)
-        # Flushed per record: a catalog row written after this call never
-        # points past what is on disk, and a crash loses at most one record.
-        self._file.flush()
+        try:
+            self._file.write(member)
+            # Flushed per record: a catalog row written after this call never
+            # points past what is on disk, and a crash loses at most one record.
+            self._file.flush()
+        except OSError as exc:
+            self.write_error = exc
+            self._cut_back(offset)
+            raise
         if self.fsync:
             os.fsync(self._file.fileno())
         self.records_written += 1
@@ -222,6 +247,8 @@ class WarcFileWriter:
         return offset, len(member)
 
     def _ensure_file(self) -> None:
+        if self.write_error is not None:
+            raise OSError(self.write_error.errno, f"WARC writing stopped after: {self.write_error}")
         if self._file is not None and self._file.tell() >= self.max_size:
             self.close()
         if self._file is None:

@@ -85,6 +85,7 @@ class Route:
     chunked: bool = False
     hold: threading.Event | None = None  # answer only once this is set
     raw: bytes | None = None  # sent as the whole response, then the connection closes
+    raw_then_hold: threading.Event | None = None  # with raw: stall after it until this is set
 
 
 @dataclass
@@ -98,6 +99,8 @@ class SeenRequest:
 class LocalSite:
     def __init__(self):
         self.routes: dict[str, Route] = {}
+        self.prefix_routes: list[tuple[str, Route]] = []  # for paths not in routes
+        self.failures_left: dict[str, int] = {}  # path -> answer 500 this many times first
         self.requests: list[SeenRequest] = []
         self.seen = threading.Condition()
         self.released = threading.Event()  # lets /slow/story answer
@@ -202,7 +205,14 @@ class LocalSite:
                     site.requests.append(SeenRequest(self.command, self.path, self.requestline,
                                                      list(self.headers.items())))
                     site.seen.notify_all()
-                route = site.routes.get(path)
+                route = site.routes.get(path) or next(
+                    (r for prefix, r in site.prefix_routes if self.path.startswith(prefix)), None)
+                with site.seen:
+                    failing = site.failures_left.get(path, 0)
+                    if failing:
+                        site.failures_left[path] = failing - 1
+                if failing:
+                    route = Route(500, "Internal Server Error", [("Content-Type", "text/plain")], b"try again")
                 if route is None:
                     route = Route(404, "Not Found", [("Content-Type", "text/html")],
                                   b"<html><body>Not found</body></html>")
@@ -213,6 +223,9 @@ class LocalSite:
                     route.hold.wait(60)
                 if route.raw is not None:
                     self.wfile.write(route.raw)
+                    self.wfile.flush()
+                    if route.raw_then_hold is not None:
+                        route.raw_then_hold.wait(60)
                     self.close_connection = True
                     return
                 self.send_response_only(route.status, route.reason)

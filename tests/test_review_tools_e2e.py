@@ -5,11 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import queue
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 import zipfile
 import zlib
@@ -19,6 +17,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import REPO, keep_archive, run_crawl, scrapy_command
 from tests.localsite import LocalSite
+from tests.procs import Lines
 from tests.pywb import Replay, free_port, pywb_bin
 
 pytestmark = pytest.mark.e2e
@@ -58,28 +57,6 @@ def records(archive):
 
 def decoded(record, body: bytes) -> bytes:
     return gzip.decompress(body) if record.http_headers.get_header("Content-Encoding") == "gzip" else body
-
-
-class Lines:
-    """A process's output lines, read in a thread so the test can wait with a timeout."""
-
-    def __init__(self, process):
-        self.queue: queue.Queue = queue.Queue()
-        threading.Thread(target=self._read, args=(process,), daemon=True).start()
-
-    def _read(self, process):
-        for line in process.stdout:
-            self.queue.put(line)
-        self.queue.put(None)
-
-    def until(self, text: str, timeout: float = 60) -> list[str]:
-        seen, deadline = [], time.monotonic() + timeout
-        while True:
-            line = self.queue.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, f"exited before {text!r}: {''.join(seen)[-2000:]}"
-            seen.append(line)
-            if text in line:
-                return seen
 
 
 def test_replay_serves_every_capture_and_indexes_new_warcs(crawled):

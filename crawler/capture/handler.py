@@ -20,6 +20,7 @@ from scrapy.exceptions import (
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     NotSupported,
     ResponseDataLossError,
 )
@@ -38,6 +39,7 @@ _ERRORS: list[tuple[type[wire.WireError], type[Exception]]] = [
     (wire.BodyTooLarge, DownloadCancelledError),
     (wire.DataLoss, ResponseDataLossError),
     (wire.ProtocolError, DownloadFailedError),
+    (wire.BlockedAddress, IgnoreRequest),
 ]
 
 
@@ -50,10 +52,18 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
         self.default_timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self.default_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.fail_on_dataloss = settings.getbool("DOWNLOAD_FAIL_ON_DATALOSS")
+        self.allow_private = settings.getbool("ARCHIVE_ALLOW_PRIVATE")
         self.client = wire.HttpClient(
             verify_certificates=settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"),
             max_idle_per_origin=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+            may_connect=self.may_connect,
         )
+
+    def may_connect(self, host: str, ip: str) -> bool:
+        """Public addresses always; others only on the hosts the crawl was started on."""
+        if self.allow_private or wire.is_public_address(ip):
+            return True
+        return host.lower() in getattr(self.crawler.spider, "start_hosts", ())
 
     async def download_request(self, request: Request) -> Response:
         if request.meta.get("proxy"):

@@ -9,10 +9,11 @@ identical-payload-digest revisit, across runs (WARC_DEDUP).
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.resources import catalog, run_id, warc_writer
+from crawler.resources import catalog, run_id, stop_on_write_error, warc_writer
 from pipelines.catalog import Catalog
 from pipelines.warc import RecordLocation, RevisitOf, WarcFileWriter, sha1_digest
 
@@ -24,12 +25,17 @@ logger = logging.getLogger(__name__)
 # request.meta keys: the record written for the exchange, and the record that
 # holds its payload (the same one, or a revisit's original).
 WARC_META_KEY = "warc_response"
+# Sent to the server but not stored, unless WARC_KEEP_CREDENTIALS.
+CREDENTIAL_HEADERS = (b"Authorization", b"Cookie", b"Proxy-Authorization")
 PAYLOAD_META_KEY = "warc_payload"
 
 
 class WarcCapture:
-    def __init__(self, writer: WarcFileWriter, db: Catalog, stats, dedup: bool = True, run: str | None = None):
+    def __init__(self, writer: WarcFileWriter, db: Catalog, stats, dedup: bool = True, run: str | None = None,
+                 keep_credentials: bool = False, on_write_error=None):
         self.run_id = run
+        self.omit_headers = () if keep_credentials else CREDENTIAL_HEADERS
+        self.on_write_error = on_write_error
         self.writer = writer
         self.catalog = db
         self.stats = stats
@@ -39,8 +45,10 @@ class WarcCapture:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("WARC_ENABLED"):
             raise NotConfigured("WARC_ENABLED is off")
-        ext = cls(warc_writer(crawler), catalog(crawler), crawler.stats, crawler.settings.getbool("WARC_DEDUP"),
-                  run_id(crawler))
+        settings = crawler.settings
+        ext = cls(warc_writer(crawler), catalog(crawler), crawler.stats, settings.getbool("WARC_DEDUP"),
+                  run_id(crawler), settings.getbool("WARC_KEEP_CREDENTIALS"),
+                  lambda exc, what: stop_on_write_error(crawler, exc, what))
         crawler.signals.connect(ext.exchange_captured, signal=exchange_captured)
         return ext
 
@@ -55,12 +63,23 @@ class WarcCapture:
                                   row["fetched_at"])
         return RevisitOf(row["record_id"], row["url"], row["fetched_at"], digest), location
 
-    def exchange_captured(self, exchange: RawExchange, request, spider=None) -> RecordLocation:
+    def exchange_captured(self, exchange: RawExchange, request, spider=None) -> RecordLocation | None:
+        """Archive one exchange (signal handler of the download handler)."""
+        try:
+            return self._archive(exchange, request)
+        except (OSError, sqlite3.Error) as exc:
+            # Nothing more can be archived: stop rather than fetch without keeping.
+            if self.on_write_error is None:
+                raise
+            self.on_write_error(exc, f"the capture of {exchange.url}")
+            return None
+
+    def _archive(self, exchange: RawExchange, request) -> RecordLocation:
         before = self.writer.bytes_written
         revisit_of, original = self._original(exchange)
         response, _ = self.writer.write_exchange(
-            exchange.url,
-            request_block=exchange.request_block(),
+                exchange.url,
+                request_block=exchange.request_block(self.omit_headers),
             response_block=exchange.response_block(),
             when=exchange.started,
             ip_address=exchange.ip_address,

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import ipaddress
 import logging
 import socket
 import ssl
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -52,6 +54,15 @@ class ProtocolError(WireError):
     pass
 
 
+class BlockedAddress(WireError):
+    """The host resolved to a private, loopback or otherwise non-public address."""
+
+
+def is_public_address(ip: str) -> bool:
+    address = ipaddress.ip_address(ip.split("%", 1)[0])
+    return address.is_global and not address.is_multicast
+
+
 class DataLoss(WireError):
     pass
 
@@ -85,8 +96,15 @@ class RawExchange:
                 return value
         return None
 
-    def request_block(self) -> bytes:
-        return self.request_head + self.request_body
+    def request_block(self, omit_headers: tuple[bytes, ...] = ()) -> bytes:
+        """The request as sent, without the header lines named in ``omit_headers``."""
+        head = self.request_head
+        if omit_headers:
+            wanted = {name.lower() for name in omit_headers}
+            lines = head[:-4].split(b"\r\n")
+            kept = [lines[0], *(ln for ln in lines[1:] if ln.partition(b":")[0].strip().lower() not in wanted)]
+            head = b"\r\n".join(kept) + b"\r\n\r\n"
+        return head + self.request_body
 
     def response_block(self) -> bytes:
         """Status line and headers as received, over the stored body.
@@ -153,7 +171,13 @@ class HttpClient:
         verify_certificates: bool = False,
         connect_timeout: float = 30.0,
         max_idle_per_origin: int = 8,
+        may_connect: Callable[[str, str], bool] | None = None,
+        resolve: Callable[[str, int], Awaitable[list]] | None = None,
     ):
+        self.resolve = resolve  # getaddrinfo-style; the event loop's by default
+        # may_connect(host, ip): checked after DNS, so that a name cannot lead
+        # the crawler to a private or loopback address it was not started on.
+        self.may_connect = may_connect
         self.connect_timeout = connect_timeout
         self.max_idle_per_origin = max_idle_per_origin
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
@@ -232,10 +256,17 @@ class HttpClient:
         limit = min(timeout, self.connect_timeout)
         try:
             async with asyncio.timeout(limit):
-                infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+                infos = await (self.resolve(host, port) if self.resolve
+                               else loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
         except (socket.gaierror, TimeoutError) as exc:
             raise ResolveFailed(f"cannot resolve {host}: {exc}") from exc
         last_error: Exception | None = None
+        if self.may_connect is not None:
+            allowed = [info for info in infos if self.may_connect(host, info[4][0])]
+            if not allowed:
+                raise BlockedAddress(f"{host} resolves to {infos[0][4][0]}, a non-public address the crawl "
+                                     f"did not start on (ARCHIVE_ALLOW_PRIVATE allows it)")
+            infos = allowed
         for family, _, _, _, sockaddr in infos:
             ip = sockaddr[0]
             try:
@@ -315,12 +346,24 @@ class HttpClient:
             ex.truncated = "length"
             raise BodyTooLarge(f"body of {size} bytes exceeds the limit of {maxsize}", ex)
 
+    @staticmethod
+    async def _read_into(reader: asyncio.StreamReader, size: int, chunks: list[bytes]) -> None:
+        """Read ``size`` bytes into ``chunks`` piece by piece, so a cut leaves what arrived."""
+        remaining = size
+        while remaining:
+            data = await reader.read(min(remaining, 1 << 16))
+            if not data:
+                raise asyncio.IncompleteReadError(b"", remaining)
+            chunks.append(data)
+            remaining -= len(data)
+
     async def _read_exactly(self, reader: asyncio.StreamReader, ex: RawExchange, size: int) -> bytes:
+        chunks: list[bytes] = []
         try:
-            return await reader.readexactly(size)
-        except asyncio.IncompleteReadError as exc:
-            ex.body = exc.partial
-            raise
+            await self._read_into(reader, size, chunks)
+        finally:  # also on a timeout: what arrived is kept for the archive
+            ex.body = b"".join(chunks)
+        return ex.body
 
     async def _read_chunked(self, reader: asyncio.StreamReader, ex: RawExchange, maxsize: int) -> None:
         chunks: list[bytes] = []
@@ -337,23 +380,20 @@ class HttpClient:
                     break
                 total += size
                 if maxsize and total > maxsize:
-                    ex.body = b"".join(chunks)
                     self._check_size(ex, total, maxsize)
-                chunks.append(await reader.readexactly(size))
+                await self._read_into(reader, size, chunks)
                 await reader.readexactly(2)  # CRLF after the chunk data
-        except asyncio.IncompleteReadError as exc:
-            chunks.append(exc.partial)
+        finally:  # also on a timeout or a cut: what arrived is kept for the archive
             ex.body = b"".join(chunks)
-            raise
-        ex.body = b"".join(chunks)
 
     async def _read_to_close(self, reader: asyncio.StreamReader, ex: RawExchange, maxsize: int) -> None:
         chunks: list[bytes] = []
         total = 0
-        while data := await reader.read(1 << 16):
-            chunks.append(data)
-            total += len(data)
-            if maxsize and total > maxsize:
-                ex.body = b"".join(chunks)
-                self._check_size(ex, total, maxsize)
-        ex.body = b"".join(chunks)
+        try:
+            while data := await reader.read(1 << 16):
+                chunks.append(data)
+                total += len(data)
+                if maxsize and total > maxsize:
+                    self._check_size(ex, total, maxsize)
+        finally:
+            ex.body = b"".join(chunks)

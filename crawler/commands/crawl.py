@@ -12,6 +12,8 @@ from __future__ import annotations
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.extensions.run_summary import EXIT_NOT_FINISHED
+
 
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts) -> None:
@@ -31,4 +33,5 @@ class Command(ScrapyCrawlCommand):
         if self.crawler_process.bootstrap_failed:
             self.exitcode = 1
         else:
-            self.exitcode = getattr(crawler, "archive_exit_status", 0)
+            # No status means the spider never closed properly (forced stop): not finished.
+            self.exitcode = getattr(crawler, "archive_exit_status", EXIT_NOT_FINISHED)

@@ -9,6 +9,7 @@ exit status that this project's ``scrapy crawl`` returns:
   3  the run did not finish (shutdown signal, closespider, ...)
   4  article URLs were due but nothing was archived or found unchanged
   5  more errors than ARCHIVE_MAX_ERRORS or ARCHIVE_MAX_ERROR_RATE
+  6  the archive could not be written (disk full, I/O error): the crawl stopped
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ import os
 
 from scrapy import signals
 
-from crawler.resources import run_id, warc_directory, warc_writer
+from crawler.resources import WRITE_FAILED_REASON, run_id, warc_directory, warc_writer
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_NOT_FINISHED, EXIT_NOTHING_ARCHIVED, EXIT_TOO_MANY_ERRORS = 0, 3, 4, 5
+EXIT_OK, EXIT_NOT_FINISHED, EXIT_NOTHING_ARCHIVED, EXIT_TOO_MANY_ERRORS, EXIT_WRITE_FAILED = 0, 3, 4, 5, 6
 ERROR_PREFIXES = ("crawl/failed/", "robotstxt/exception_count/", "extract/dropped/extraction_error")
 
 
@@ -48,10 +49,13 @@ def summarize(stats: dict, reason: str) -> dict:
         "warc_records": stats.get("warc/records", 0),
         "warc_revisits": stats.get("warc/revisits", 0),
         "warc_bytes": stats.get("warc/bytes", 0),
+        "write_error": stats.get("archive/write_error"),
     }
 
 
 def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> int:
+    if summary["finish_reason"] == WRITE_FAILED_REASON or summary.get("write_error"):
+        return EXIT_WRITE_FAILED
     if summary["finish_reason"] != "finished":
         return EXIT_NOT_FINISHED
     if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]):
@@ -94,10 +98,13 @@ class RunSummary:
         summary.update(run=self.run_id, spider=spider.name, exit_status=code,
                        started=self.started.isoformat(timespec="seconds"),
                        finished=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), warc_files=files)
-        os.makedirs(self.directory, exist_ok=True)
         path = os.path.join(self.directory, f"{self.run_id}.stats.json")
-        with open(path, "w", encoding="utf-8") as out:
-            json.dump(summary, out, indent=2, sort_keys=True)
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as out:
+                json.dump(summary, out, indent=2, sort_keys=True)
+        except OSError as exc:  # a full disk must not hide the exit status
+            logger.error("Could not write the run summary %s: %s", path, exc)
         log = logger.info if code == EXIT_OK else logger.error
         log("Run %s: %s, %d archived, %d unchanged, %d errors -> exit status %d (summary: %s)",
             self.run_id, reason, summary["archived"], summary["unchanged"], summary["errors"], code, path)

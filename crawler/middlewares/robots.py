@@ -89,6 +89,10 @@ class StrictRobotsTxtMiddleware:
         self.stats.inc_value("robotstxt/request_count")
         try:
             response = await self.crawler.engine.download_async(request)
+        except IgnoreRequest:
+            # Refused before it was sent (scope, address guard): the page requests
+            # meet the same refusal themselves, with its own reason.
+            return None
         except Exception as exc:
             logger.error("robots.txt unreachable, disallowing the host: %s (%r)", robots_url, exc)
             self.stats.inc_value(f"robotstxt/exception_count/{type(exc).__name__}")

@@ -28,6 +28,8 @@ class ArchiveSpider(scrapy.Spider):
         self.input_urls = parse_url_arguments(urls, urls_file)
         # Scrapy's OffsiteMiddleware keeps requests and redirects on these hosts.
         self.allowed_domains = allowed_hosts(self.input_urls)
+        # Only these may resolve to private or loopback addresses (see the download handler).
+        self.start_hosts = frozenset(self.allowed_domains)
 
     @classmethod
     def check_arguments(cls, urls: str | None = None, urls_file: str | None = None, **kwargs) -> None:

@@ -55,6 +55,8 @@ class DiscoveringSpider(ArchiveSpider):
     def set_sites(self, sites: list[SourceSite]) -> None:
         self.sites = {site.name: site for site in sites}
         self.allowed_domains = sorted({d for site in sites for d in site.allowed_domains})
+        self.start_hosts = frozenset(
+            urlsplit(url).hostname for site in sites for url in (*site.sitemaps, *site.feeds, *site.start_urls))
         # host -> per-site extraction rules, read by the extraction pipeline
         self.extract_site_rules = {
             domain: SiteRules(prune_xpaths=site.prune_xpaths,
