@@ -121,6 +121,24 @@ def gzip_member(data: bytes, level: int) -> bytes:
     return compressor.compress(data) + compressor.flush()
 
 
+@dataclass(frozen=True)
+class PreparedRecord:
+    """A record serialised and compressed, ready to be appended to a file."""
+
+    member: bytes  # one gzip member
+    record_id: str
+    date: str
+    warc_type: str
+    payload_digest: str | None
+
+
+def prepare_record(warc_type: str, block: bytes, *, gzip_level: int, record_id: str, date: str,
+                   payload_digest: str | None = None, **fields) -> PreparedRecord:
+    """Pure CPU work (digests, gzip): safe to run in another thread; zlib releases the GIL."""
+    record = build_record(warc_type, block, record_id=record_id, date=date, payload_digest=payload_digest, **fields)
+    return PreparedRecord(gzip_member(record, gzip_level), record_id, date, warc_type, payload_digest)
+
+
 class WarcFileWriter:
     """Appends records to rotating ``PREFIX-TIMESTAMP-SERIAL-HOST-PID.warc.gz`` files."""
 
@@ -179,7 +197,7 @@ class WarcFileWriter:
         # "x": never append to, or clobber, another process's file.
         self._file = open(path, "xb")  # noqa: SIM115 - closed in close()
         logger.info("Opened WARC %s", path)
-        self._append(self._warcinfo_record(self._filename))
+        self._append(gzip_member(self._warcinfo_record(self._filename), self.gzip_level))
 
     def _warcinfo_record(self, filename: str) -> bytes:
         body = "".join(f"{k}: {v}\r\n" for k, v in self.warcinfo.items() if v)
@@ -228,8 +246,7 @@ class WarcFileWriter:
             self._file.flush()
 
     # -- writing ----------------------------------------------------------
-    def _append(self, record: bytes) -> tuple[int, int]:
-        member = gzip_member(record, self.gzip_level)
+    def _append(self, member: bytes) -> tuple[int, int]:
         offset = self._file.tell()
         try:
             self._file.write(member)
@@ -266,45 +283,28 @@ class WarcFileWriter:
         payload_digest: str | None = None,
         record_id: str | None = None,
     ) -> RecordLocation:
+        prepared = prepare_record(warc_type, block, gzip_level=self.gzip_level, record_id=record_id or self.make_id(),
+                                  date=date, payload_digest=payload_digest, content_type=content_type,
+                                  target_uri=target_uri, extra_fields=extra_fields)
+        (location,) = self.append([prepared])
+        return location
+
+    def append(self, records: list[PreparedRecord]) -> list[RecordLocation]:
+        """Append prepared records to the current file, together (rotation only before them)."""
         self._ensure_file()
-        return self._write_record(
-            warc_type,
-            block,
-            content_type=content_type,
-            date=date,
-            target_uri=target_uri,
-            extra_fields=extra_fields,
-            payload_digest=payload_digest,
-            record_id=record_id,
-        )
+        locations = []
+        for prepared in records:
+            offset, length = self._append(prepared.member)
+            locations.append(RecordLocation(self._filename, offset, length, prepared.record_id,
+                                            prepared.payload_digest, prepared.date, prepared.warc_type))
+        return locations
 
-    def _write_record(
-        self,
-        warc_type: str,
-        block: bytes,
-        *,
-        content_type: str,
-        date: str,
-        target_uri: str | None = None,
-        extra_fields: list[tuple[str, str]] | None = None,
-        payload_digest: str | None = None,
-        record_id: str | None = None,
-    ) -> RecordLocation:
-        record_id = record_id or self.make_id()
-        record = build_record(
-            warc_type,
-            block,
-            content_type=content_type,
-            date=date,
-            record_id=record_id,
-            target_uri=target_uri,
-            extra_fields=extra_fields,
-            payload_digest=payload_digest,
-        )
-        offset, length = self._append(record)
-        return RecordLocation(self._filename, offset, length, record_id, payload_digest, date, warc_type)
+    def write_exchange(self, url: str, **kwargs) -> tuple[RecordLocation, RecordLocation]:
+        """Write a response record and its request record (see prepare_exchange)."""
+        response, request = self.append(self.prepare_exchange(url, **kwargs))
+        return response, request
 
-    def write_exchange(
+    def prepare_exchange(
         self,
         url: str,
         *,
@@ -314,13 +314,14 @@ class WarcFileWriter:
         ip_address: str | None = None,
         truncated: str | None = None,
         revisit_of: RevisitOf | None = None,
-    ) -> tuple[RecordLocation, RecordLocation]:
-        """Write a response record and its request record, linked both ways.
+    ) -> list[PreparedRecord]:
+        """A response record and its request record, linked both ways, ready to append.
 
         Both carry the same WARC-Date (the time the request was sent). The
         response comes first, as Heritrix and pywb expect. With ``revisit_of``
-        the response is written as an identical-payload-digest ``revisit``
-        record: HTTP head only, pointing at the original full record.
+        the response is an identical-payload-digest ``revisit`` record: HTTP
+        head only, pointing at the original full record. Touches no file:
+        safe to call from another thread.
         """
         date = warc_date(when)
         response_id, request_id = self.make_id(), self.make_id()
@@ -339,29 +340,15 @@ class WarcFileWriter:
             truncated = "length"  # the block stops where the payload would start
         if truncated:
             response_fields.append(("WARC-Truncated", truncated))
-        # Rotate only before the pair, so both records share one file.
-        self._ensure_file()
-        response = self._write_record(
-            warc_type,
-            response_block,
-            content_type=HTTP_RESPONSE_TYPE,
-            date=date,
-            target_uri=url,
-            extra_fields=response_fields,
-            payload_digest=payload_digest,
-            record_id=response_id,
-        )
-        request = self._write_record(
-            "request",
-            request_block,
-            content_type=HTTP_REQUEST_TYPE,
-            date=date,
-            target_uri=url,
-            extra_fields=[*common, ("WARC-Concurrent-To", response_id)],
-            payload_digest=sha1_digest(http_payload(request_block)),
-            record_id=request_id,
-        )
-        return response, request
+        level = self.gzip_level
+        return [
+            prepare_record(warc_type, response_block, gzip_level=level, record_id=response_id, date=date,
+                           payload_digest=payload_digest, content_type=HTTP_RESPONSE_TYPE, target_uri=url,
+                           extra_fields=response_fields),
+            prepare_record("request", request_block, gzip_level=level, record_id=request_id, date=date,
+                           payload_digest=sha1_digest(http_payload(request_block)), content_type=HTTP_REQUEST_TYPE,
+                           target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", response_id)]),
+        ]
 
     def write_conversion(
         self,

@@ -21,7 +21,7 @@ ARTICLES = ["/news/plain", "/news/gzip", "/news/chunked", "/news/gzip-chunked", 
             "/news/cp1251", "/news/moved"]
 NOT_ARTICLES = {"/news/broken": "http_status", "/news/to-file": "http_status", "/news/missing": "http_status",
                 "/files/report.pdf": "not_html", "/news/binary": "binary_body",
-                "/news/index": "too_short"}
+                "/news/index": "no_text"}  # a list of links: no article text at all
 START = ["/news/plain", "/news/gzip", "/news/chunked", "/news/gzip-chunked", "/news/cookies",
          "/news/cp1251", "/old/story", "/news/offsite", "/private/secret", *NOT_ARTICLES]
 

@@ -77,17 +77,18 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
             )
         except wire.WireError as exc:
             if exc.exchange is not None:
-                self._announce(exc.exchange, request)
+                await self._announce(exc.exchange, request)
             if isinstance(exc, wire.DataLoss) and not request.meta.get(
                 "download_fail_on_dataloss", self.fail_on_dataloss
             ):
                 return self._response(exc.exchange, request, flags=["dataloss"])
             raise self._scrapy_error(exc) from exc
-        self._announce(exchange, request)
+        await self._announce(exchange, request)
         return self._response(exchange, request)
 
-    def _announce(self, exchange: wire.RawExchange, request: Request) -> None:
-        self.crawler.signals.send_catch_log(
+    async def _announce(self, exchange: wire.RawExchange, request: Request) -> None:
+        # Awaited: the response goes on only once its records are written.
+        await self.crawler.signals.send_catch_log_async(
             signal=exchange_captured, exchange=exchange, request=request, spider=self.crawler.spider
         )
 

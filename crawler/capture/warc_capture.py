@@ -63,10 +63,10 @@ class WarcCapture:
                                   row["fetched_at"])
         return RevisitOf(row["record_id"], row["url"], row["fetched_at"], digest), location
 
-    def exchange_captured(self, exchange: RawExchange, request, spider=None) -> RecordLocation | None:
+    async def exchange_captured(self, exchange: RawExchange, request, spider=None) -> RecordLocation | None:
         """Archive one exchange (signal handler of the download handler)."""
         try:
-            return self._archive(exchange, request)
+            return await self._archive(exchange, request)
         except (OSError, sqlite3.Error) as exc:
             # Nothing more can be archived: stop rather than fetch without keeping.
             if self.on_write_error is None:
