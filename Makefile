@@ -12,7 +12,7 @@ comma  := ,
 empty  :=
 space  := $(empty) $(empty)
 
-.PHONY: crawl test lint install install-test install-review clean-venv
+.PHONY: crawl test lint install install-test install-review system-deps clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -44,7 +44,15 @@ crawl: $(VENV)/.installed
 	  $(if $(strip $(URLS)),-a urls="$(subst $(space),$(comma),$(strip $(URLS)))") \
 	  $(if $(URLS_FILE),-a urls_file="$(URLS_FILE)") $(ARGS)
 
-test: $(VENV)/.installed-test $(PYWB_VENV)/.installed
+# OS packages the tests use: Chromium renders the run report in a real browser.
+# Installed with apt when running as root (CI); otherwise those tests skip and say why.
+system-deps:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: chromium is not installed and this is not root: the browser tests will skip" >&2; fi
+
+test: $(VENV)/.installed-test $(PYWB_VENV)/.installed system-deps
 	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test

@@ -31,16 +31,18 @@ class Article:
     text_path: str | None = None
     text_sha1: str | None = None
     conversion_record_id: str | None = None
-    revision: int | None = None
+    revision: int | None = None  # 1 for the first version archived, then 2, 3… as it changes
     # What discovery said (Google News sitemap, feed entry): kept, and used
     # where the page itself lacks the field.
     discovered_via: str | None = None  # article, sitemap, feed, site
     source_title: str | None = None
     source_published: str | None = None
     source_language: str | None = None
-    run_id: str | None = None
+    run_id: str | None = None  # the crawl run that archived this revision
+    # Articles telling the same story (a wire story on several outlets) share a story_id;
+    # story_similarity is the similarity to the closest earlier article of the story.
     story_id: int | None = None
-    story_similarity: float | None = None  # 1 for the first version archived, then 2, 3… as it changes
+    story_similarity: float | None = None
 
     def __repr__(self) -> str:  # short: Scrapy logs the item of every drop
         return f"Article(url={self.url!r}, status={self.status}, title={self.title!r})"

@@ -27,6 +27,12 @@ ARCHIVE_MAX_ERROR_RATE = 0.5
 # link-local addresses (checked after DNS). True allows them, for intranets.
 ARCHIVE_ALLOW_PRIVATE = False
 
+# --- ARCHIVE_REPORT: the HTML report of each run ----------------------------------
+# When a crawl ends, write ARCHIVE_DIR/reports/<run_id>/report.html (articles with
+# links to their text and replay URL, drops, errors, status codes and bytes by site,
+# story clusters; static, no network). `scrapy review --report RUN_ID` rebuilds one.
+ARCHIVE_REPORT = True
+
 # --- WARC_*: raw capture ----------------------------------------------------------
 # Write every HTTP exchange (request + response, as sent) to WARC files.
 WARC_ENABLED = True
@@ -55,8 +61,35 @@ EXTRACT_MIN_CHARS = 200
 # Bodies larger than this are archived but not extracted (extraction time grows
 # with the page; a news article is rarely over 2 MB of HTML).
 EXTRACT_MAX_BYTES = 8 * 1024 * 1024
+# Extraction runs in this many worker processes (empty: one per core), off the
+# reactor thread; 0 extracts in the crawl process itself.
+EXTRACT_WORKERS = None
+# Pages submitted to the workers at once (0: twice the workers). Scrapy stops
+# fetching while SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of responses wait.
+EXTRACT_MAX_PENDING = 0
+# The extractor: (html, url, *, site_rules, repeated_lines) -> ExtractedArticle | None.
+EXTRACT_FUNCTION = "pipelines.extract.extract_article"
 # Content types that are worth extracting text from.
 EXTRACT_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
+
+# --- EXTRACT_*: per-site rules and learned site furniture (pipelines/extraction.py) ---
+# Per-site rules, host -> {"prune_xpaths": [...], "junk_patterns": [...]}: XPaths removed
+# from the page before extraction, and regexes that must match a whole text line to drop
+# it (add (?i) for case-insensitive). A rule for "example.com" covers its subdomains.
+# Merged with the spider's `extract_site_rules` attribute (the sources spider's SiteRules).
+EXTRACT_SITE_RULES = {}
+# Learn per host the short lines that recur on many pages (footers, promo lines) and
+# drop them from later pages of the same host.
+EXTRACT_LEARN_REPEATED_LINES = True
+# A line is furniture once seen on this many pages of the host ...
+EXTRACT_REPEATED_LINE_MIN_PAGES = 3
+# ... and on at least this share of the host's pages seen so far (0 disables the share test).
+EXTRACT_REPEATED_LINE_MIN_SHARE = 0.2
+# Only lines of at most this many words are counted.
+EXTRACT_REPEATED_LINE_MAX_WORDS = 12
+# Keep the learned counts in the catalog file (table site_lines), loaded when the spider
+# opens and saved when it closes, so that the next run knows each site's furniture.
+EXTRACT_REPEATED_LINES_PERSIST = True
 
 # --- RECRAWL_*: incremental archiving ---------------------------------------------
 # An article archived less than this long ago is not fetched again ("7d", "12h",
@@ -68,6 +101,18 @@ RECRAWL_AFTER = "7d"
 # --- CATALOG_*: the SQLite index of archived articles ---------------------------
 # Relative paths are taken inside ARCHIVE_DIR.
 CATALOG_PATH = "catalog.sqlite"
+
+# --- STORIES_*: link near-duplicate articles (one wire story, many outlets) ---------
+# Each article's text is fingerprinted (MinHash of word 3-grams, pipelines/stories.py) and
+# linked to the most similar earlier article in the catalog, across runs: the two rows then
+# share articles.story_id, and story_similarity says how close the match was.
+STORIES_ENABLED = True
+# Estimated share of the shorter text's 3-grams found in the other one (0..1) from which two
+# articles are one story. On the labelled set (benchmarks/stories.py) versions of one story
+# score 0.54 and up, different stories on the same topic 0.28 and below.
+STORIES_THRESHOLD = 0.45
+# Texts with fewer words than this start a story of their own (too little to compare).
+STORIES_MIN_WORDS = 50
 
 # --- REPLAY_*: scrapy replay (pywb, in its own virtualenv) ------------------------
 REPLAY_PORT = 8080
@@ -109,6 +154,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "crawler.capture.warc_capture.WarcCapture": 0,
     "crawler.extensions.run_summary.RunSummary": 10,
+    "crawler.extensions.run_report.RunReport": 20,
 }
 ITEM_PIPELINES = {
     "pipelines.revisions.UnchangedFilterPipeline": 200,

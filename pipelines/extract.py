@@ -1,9 +1,16 @@
 """Clean article text and metadata from one HTML page, on top of trafilatura.
 
-Pure (no Scrapy): bytes or str in, ExtractedArticle out. The page is parsed once,
-by trafilatura.bare_extraction with metadata; its XML body is then rendered to
-plain text block by block so that junk rules (pipelines.junk) can see headings,
-links and paragraphs separately.
+Pure (no Scrapy): bytes or str in, ExtractedArticle out. The page is parsed by
+trafilatura.bare_extraction with metadata in precision mode (a second, balanced-mode
+pass only when that finds little text); its XML body is then rendered to plain text
+block by block so that junk rules (pipelines.junk) can see headings and paragraphs
+separately.
+
+Text format (ExtractedArticle.text): the article body only, no title line; one block
+per paragraph, subheading, list item, quote paragraph or table row ("cell | cell"),
+blocks separated by exactly one blank line, a <br> inside a paragraph kept as a single
+newline, runs of spaces collapsed, no leading or trailing whitespace on any line.
+The stored .txt file (pipelines.store) puts the title on top of this.
 """
 
 from __future__ import annotations
@@ -221,15 +228,22 @@ def _keep_line(line: str, site_patterns: Iterable[re.Pattern[str]], furniture: C
     return rule is None
 
 
+_TITLE_ZONE_BLOCKS = 3  # the headline repeated in the body sits among its first blocks
+
+
 def _clean_blocks(
     blocks: list[_Block], title: str | None, site_patterns: list[re.Pattern[str]], furniture: Collection[str]
 ) -> list[_Block]:
     cleaned: list[_Block] = []
     for block in blocks:
+        # Fires only on bodies that keep <ref> links; _bare_extraction drops them (include_links=False).
         if junk.is_link_list_entry(block.text, block.linked_chars):
             logger.debug("dropped link_list_entry: %.60r", block.text)
             continue
         lines = [line for line in block.text.split("\n") if _keep_line(line, site_patterns, furniture)]
+        if lines and len(cleaned) < _TITLE_ZONE_BLOCKS and junk.is_title_repeat("\n".join(lines), title):
+            logger.debug("dropped title_repeat: %.60r", block.text)
+            continue
         if lines:
             cleaned.append(dataclasses.replace(block, text="\n".join(lines)))
     kept = junk.drop_repeated_paragraphs([block.text for block in cleaned], seen_before=[title] if title else ())
@@ -237,6 +251,45 @@ def _clean_blocks(
 
 
 # --- entry point --------------------------------------------------------------------
+
+# A precision-mode body shorter than this is checked against trafilatura's balanced mode,
+# which replaces it when it finds at least RECALL_FALLBACK_RATIO times as much text.
+RECALL_FALLBACK_CHARS = 1500
+RECALL_FALLBACK_RATIO = 2.0
+# ... counting only prose (lines of PROSE_MIN_WORDS words or more), so that a section
+# index or a menu, which precision mode rightly rejects, never comes back this way.
+RECALL_FALLBACK_MIN_PROSE = 400
+PROSE_MIN_WORDS = 12
+
+
+def _bare_extraction(html: bytes | str, url: str | None, rules: SiteRules, *, favor_precision: bool,
+                     with_metadata: bool) -> Any:
+    # Bytes go to trafilatura as they are: it decodes UTF-8 directly and otherwise lets
+    # charset_normalizer decide, which tries the page's own <meta charset> first.
+    return trafilatura.bare_extraction(
+        html,
+        url=url,
+        with_metadata=with_metadata,
+        include_comments=False,
+        favor_precision=favor_precision,
+        # trafilatura 2.3 loses the text before a link in some paragraphs when links are
+        # kept (measured on the benchmark); links are not rendered anyway.
+        include_links=False,
+        include_tables=True,
+        include_images=False,
+        output_format="xml",  # keep the XML body only; skips trafilatura's own text rendering
+        prune_xpath=list(rules.prune_xpaths) or None,
+    )
+
+
+def _body_chars(body: _Element) -> int:
+    return sum(len(text.strip()) for text in body.itertext())
+
+
+def _prose_chars(body: _Element) -> int:
+    lines = (line for block in render_blocks(body) for line in block.text.split("\n"))
+    return sum(len(line) for line in lines if len(line.split()) >= PROSE_MIN_WORDS)
+
 
 
 def extract_article(
@@ -248,25 +301,25 @@ def extract_article(
 ) -> ExtractedArticle | None:
     """None when the page holds no article text (after junk removal nothing is left)."""
     rules = site_rules or SiteRules()
-    # Bytes go to trafilatura as they are: it decodes UTF-8 directly and otherwise lets
-    # charset_normalizer decide, which tries the page's own <meta charset> first.
-    document = trafilatura.bare_extraction(
-        html,
-        url=url,
-        with_metadata=True,
-        include_comments=False,
-        include_links=True,  # link density tells teaser lists from prose; links are not rendered
-        include_tables=True,
-        include_images=False,
-        output_format="xml",  # keep the XML body only; skips trafilatura's own text rendering
-        prune_xpath=list(rules.prune_xpaths) or None,
-    )
-    if document is None or document.body is None:
+    document = _bare_extraction(html, url, rules, favor_precision=True, with_metadata=True)
+    body = document.body if document is not None else None
+    if body is None or _body_chars(body) < RECALL_FALLBACK_CHARS:
+        # Precision mode sometimes settles on a small wrong block (a reprint notice, a
+        # teaser box) and misses the article; trafilatura's balanced mode, run only for
+        # these short results, gets a second say when it finds much more text.
+        balanced = _bare_extraction(html, url, rules, favor_precision=False, with_metadata=document is None)
+        if balanced is not None and balanced.body is not None:
+            found = 0 if body is None else _body_chars(body)
+            if _prose_chars(balanced.body) >= max(RECALL_FALLBACK_RATIO * found, RECALL_FALLBACK_MIN_PROSE):
+                logger.debug("precision mode found %d chars; balanced mode kept", found)
+                document = document if document is not None else balanced
+                body = balanced.body
+    if document is None or body is None:
         return None
 
     furniture = frozenset(junk.normalise_line(line) for line in repeated_lines or ())
     site_patterns = [re.compile(pattern) for pattern in rules.junk_patterns]
-    blocks = _clean_blocks(render_blocks(document.body), document.title, site_patterns, furniture)
+    blocks = _clean_blocks(render_blocks(body), document.title, site_patterns, furniture)
     if all(block.is_heading for block in blocks):
         return None  # nothing but headings (or nothing at all): a section or error page
     text = "\n\n".join(block.text for block in blocks)

@@ -35,13 +35,14 @@ class WorkerCrashed(RuntimeError):
 
 def _warm_up(function_path: str) -> None:
     """Import the extractor (trafilatura, lxml) once per worker, not per page."""
-    _load(function_path)
+    load_function(function_path)
 
 
 _loaded: dict[str, Callable] = {}
 
 
-def _load(function_path: str) -> Callable:
+def load_function(function_path: str) -> Callable:
+    """``package.module.function`` -> the function (cached)."""
     function = _loaded.get(function_path)
     if function is None:
         module_name, _, name = function_path.rpartition(".")
@@ -51,7 +52,7 @@ def _load(function_path: str) -> Callable:
 
 
 def _run(function_path: str, args: tuple, kwargs: dict):
-    return _load(function_path)(*args, **kwargs)
+    return load_function(function_path)(*args, **kwargs)
 
 
 class ExtractionPool:

@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +40,10 @@ def _whole_line(*alternatives: str) -> re.Pattern[str]:
 _TEASER_LABELS = (
     r"read more|read also|also read|more to read|related|related articles?|related stories|"
     r"related news|see also|more on this( story| topic)?|recommended|you may also like|"
-    r"you might also like|further reading|read next|most read|читайте также|по теме"
+    r"you might also like|further reading|read next|most read|don'?t miss|must read|читайте также|по теме"
 )
 _TEASER_PREFIX = re.compile("(?:" + _TEASER_LABELS + r")(?: about)?\s*[:|»>–—-]\s*\S", re.IGNORECASE)
-_TEASER_ALONE = _whole_line(_TEASER_LABELS)
+_TEASER_ALONE = _whole_line(_TEASER_LABELS.replace("'", "['’]"))
 _TEASER_MAX_WORDS = 25  # a teaser is a label plus one headline, never a paragraph
 
 
@@ -56,11 +56,20 @@ def is_teaser_link(line: str) -> bool:
 
 
 _LOADING = _whole_line(r"loading" + _ELLIPSIS, r"please wait" + _ELLIPSIS, r"загрузка" + _ELLIPSIS)
+# What a widget says when it fails or needs JavaScript: a whole short line only.
+_WIDGET_MESSAGE = re.compile(
+    r"(?:an? (?:unexpected )?error (?:has )?occurred|something went wrong)\b.{0,60}"
+    r"|(?:please )?(?:enable|turn on) javascript\b.{0,80}|javascript is (?:disabled|required)\b.{0,80}"
+    r"|your browser does not support\b.{0,60}|this (?:video|content|embed) is (?:not available|unavailable)\b.{0,40}",
+    re.IGNORECASE,
+)
 
 
 def is_loading_placeholder(line: str) -> bool:
-    """'Loading...' left where a JavaScript widget (tweet, video, poll) would render."""
-    return _LOADING.fullmatch(line.strip()) is not None
+    """'Loading...' left where a JavaScript widget (tweet, video, poll) would render, or the
+    widget's own failure text ('An error has occurred, please try again later.')."""
+    line = line.strip()
+    return _LOADING.fullmatch(line) is not None or _WIDGET_MESSAGE.fullmatch(line) is not None
 
 
 _AD_LABEL = _whole_line(
@@ -89,16 +98,29 @@ _CALL_TO_ACTION = re.compile(
 _CALL_TO_ACTION_MAX_WORDS = 40  # boxes are short; a long paragraph is reporting about them
 
 
+# Phrases that mark a whole short box wherever they sit in it ("Start your day with X.
+# Sign up today to get the free newsletter delivered to your inbox.")
+_CALL_TO_ACTION_ANYWHERE = re.compile(
+    r"\bsign up\b.{0,80}\bnewsletters?\b|\bnewsletters?\b.{0,80}\binbox\b"
+    r"|\bdelivered (?:straight |right |directly )?to your inbox\b|\bclick here\b|\btap here\b"
+    r"|^[\w'’ -]{1,40} newsletters?$|\bsubscribe to (?:our|the) \w",
+    re.IGNORECASE,
+)
+
+
 def is_call_to_action(line: str) -> bool:
-    """Newsletter, subscription and donation boxes ('Sign up for our newsletter', 'Subscribe')."""
+    """Newsletter, subscription and donation boxes ('Sign up for our newsletter', 'Subscribe',
+    'Click here for more information', 'Pick Six Newsletter')."""
     line = line.strip()
-    return word_count(line) <= _CALL_TO_ACTION_MAX_WORDS and _CALL_TO_ACTION.match(line) is not None
+    if word_count(line) > _CALL_TO_ACTION_MAX_WORDS:
+        return False
+    return _CALL_TO_ACTION.match(line) is not None or _CALL_TO_ACTION_ANYWHERE.search(line) is not None
 
 
 _SHARE_WORDS = frozenset(
     {"share", "shares", "sharing", "tweet", "facebook", "twitter", "x", "email", "e-mail", "mail", "whatsapp"}
     | {"telegram", "linkedin", "reddit", "pinterest", "vk", "messenger", "print", "copy", "link", "url"}
-    | {"comments", "comment", "this", "article", "on", "via", "поделиться"}
+    | {"comments", "comment", "this", "article", "on", "via", "поделиться", "save", "reprints", "order", "permalink"}
 )
 
 
@@ -148,6 +170,133 @@ def is_photo_credit(line: str) -> bool:
     return _AGENCY_CREDIT.fullmatch(line) is not None or _LABELLED_CREDIT.fullmatch(line) is not None
 
 
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_HANDLE = r"(?<![\w@])@\w{2,}"
+# "Follow us on Twitter", "Email Jane at j@x.com or follow her @jane", "Write to Al Root at a@b.com",
+# "Have a tip? Jane may be reached at ...": how to reach the author or the outlet.
+_CONTACT = re.compile(
+    r"\bfollow (?:us|him|her|them|me|" + _HANDLE + r"|(?:the )?[A-Z][\w.'’ ]{1,60}?) on "
+    r"(?:twitter|x|facebook|instagram|linkedin|telegram|tiktok|youtube)\b"
+    r"|\bfollow (?:us|him|her|them|me) (?:at |on )?" + _HANDLE +
+    r"|^(?:e-?mail|write to|contact|reach) [^.]{1,60}? at " + _EMAIL +
+    r"|\b(?:can|may) be reached at\b|^have a (?:news )?tip\b",
+    re.IGNORECASE,
+)
+_CONTACT_MAX_WORDS = 40
+
+
+def is_contact_line(line: str) -> bool:
+    """How to reach or follow the author or outlet: 'Follow us on Twitter', 'Write to X at x@y.com'."""
+    line = line.strip()
+    return word_count(line) <= _CONTACT_MAX_WORDS and _CONTACT.search(line) is not None
+
+
+_LEGAL = re.compile(
+    r"(?:copyright\s*)?(?:©|\(c\)).{0,150}"  # the sign makes it a notice whatever follows
+    r"|copyright\b.{0,60}\b(?:19|20)\d\d\b.{0,80}"  # the word needs a year: "Copyright lawyers say" is prose
+    r"|.{0,150}\ball rights reserved\b.{0,150}"
+    r"|.{0,100}\bfor your personal,? non-?commercial use only\b.{0,400}",
+    re.IGNORECASE,
+)
+_LEGAL_MAX_WORDS = 70
+
+
+def is_legal_notice(line: str) -> bool:
+    """'Copyright 2019 X. All rights reserved.', '© X 2023', reprint notices."""
+    line = line.strip()
+    return word_count(line) <= _LEGAL_MAX_WORDS and _LEGAL.fullmatch(line) is not None
+
+
+# "Reporting by A; Editing by B", "(Additional reporting by A in Oslo)": after the label only
+# names (capitalised words) and connectors, so "Reporting by local journalists showed" is prose.
+_CREDIT_LABEL = re.compile(r"\(?(?:additional )?(?:reporting|writing|editing|compiled|produced) by\b", re.IGNORECASE)
+_CREDIT_CONNECTORS = frozenset(
+    re.findall(r"\w+", "by and in from with additional reporting writing editing compiled produced "
+                        "de van von der al bin da")
+)
+_CONTRIBUTED = re.compile(r"[^.]{1,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\.?\)?", re.I)
+_SOURCE_LINE = re.compile(r"sources?\s*:\s*[\w ,.&'’-]{1,40}", re.IGNORECASE)
+_CREDIT_LINE_MAX_WORDS = 45
+_SOURCE_MAX_WORDS = 6
+
+
+def is_contributor_credit(line: str) -> bool:
+    """Wire-story credits after the text: 'Reporting by ...; Editing by ...', '... contributed to
+    this report.', 'SOURCE: News agencies'. The reporting itself never has this shape."""
+    line = line.strip()
+    if word_count(line) > _CREDIT_LINE_MAX_WORDS:
+        return False
+    if _CREDIT_LABEL.match(line):
+        words = re.findall(r"[^\W\d_][\w'’.-]*", line)
+        return all(w.casefold() in _CREDIT_CONNECTORS or w[0].isupper() for w in words)
+    if _CONTRIBUTED.fullmatch(line):
+        return True
+    return word_count(line) <= _SOURCE_MAX_WORDS and _SOURCE_LINE.fullmatch(line) is not None
+
+
+# "Filed under: Politics |", "Tags: icebreaker, Arctic", "Posted in News"
+_TAGS_LINE = re.compile(
+    r"(?i:filed under|tags?|tagged(?: with)?|topics?|categor(?:y|ies)|posted in|more about)\s*:\s*.{1,120}"
+    r"|(?i:posted in|filed under)\s+[A-Z][\w&'’-]*(?:[ ,|]+[A-Z][\w&'’-]*){0,3}\s*\|?"
+)
+# "Updated at 1:23 p.m.", "Last updated: 14 November 2023", "Published 10:02 GMT"
+_STAMP_LABEL = re.compile(r"(?:last )?(?:updated|published|posted|first published|modified)(?: at| on)?\s*:?\s*",
+                          re.IGNORECASE)
+_STAMP_WORDS = frozenset(re.findall(
+    r"\w+",
+    "jan feb mar apr may jun jul aug sep sept oct nov dec january february march april june july august september "
+    "october november december mon tue wed thu fri sat sun monday tuesday wednesday thursday friday saturday sunday "
+    "am pm a p m at on utc gmt ago hours hour minutes min mins h",
+))
+_META_LINE_MAX_WORDS = 15
+
+
+def _is_time_stamp(line: str) -> bool:
+    label = _STAMP_LABEL.match(line)
+    if label is None:
+        return False
+    rest = line[label.end():]
+    tokens = re.findall(r"[^\W\d_]+|\d+", rest)
+    return any(t.isdigit() for t in tokens) and all(
+        t.isdigit() or t.casefold() in _STAMP_WORDS or (t.isupper() and len(t) <= 4) for t in tokens
+    )
+
+
+def is_meta_line(line: str) -> bool:
+    """Tag lists and time stamps left between paragraphs: 'Filed under: X', 'Updated at 1:23 p.m.'."""
+    line = line.strip()
+    if word_count(line) > _META_LINE_MAX_WORDS:
+        return False
+    return _TAGS_LINE.fullmatch(line) is not None or _is_time_stamp(line)
+
+
+_COMMENT_PROMPT = re.compile(
+    r"(?:\d+\s+)?(?:comments?|replies|responses)|(?:leave|post|add|write) a (?:comment|reply)(?: below)?"
+    r"|tell us what you think(?: below)?|join the (?:discussion|conversation)(?: below)?|(?:show|view) comments",
+    re.IGNORECASE,
+)
+
+
+def is_comment_prompt(line: str) -> bool:
+    """'12 comments', 'Leave a comment', 'Tell us what YOU think...': the comment box, not the article."""
+    return _COMMENT_PROMPT.fullmatch(line.strip().rstrip(".…!")) is not None
+
+
+
+_MIN_TITLE_WORDS = 4
+
+
+def is_title_repeat(line: str, title: str | None) -> bool:
+    """The headline again at the top of the body, possibly without the title's site suffix
+    or prefix ('Story headline' when the <title> is 'Story headline | Site')."""
+    if not title:
+        return False
+    norm = normalise_line(line)
+    if len(norm.split()) < _MIN_TITLE_WORDS:
+        return bool(norm) and norm == normalise_line(title)
+    return f" {norm} " in f" {normalise_line(title)} "
+
+
 LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("teaser_link", is_teaser_link),
     ("loading_placeholder", is_loading_placeholder),
@@ -156,6 +305,11 @@ LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("share_bar", is_share_bar),
     ("cookie_notice", is_cookie_notice),
     ("photo_credit", is_photo_credit),
+    ("contact_line", is_contact_line),
+    ("legal_notice", is_legal_notice),
+    ("contributor_credit", is_contributor_credit),
+    ("meta_line", is_meta_line),
+    ("comment_prompt", is_comment_prompt),
 )
 
 
@@ -228,18 +382,29 @@ class _ParagraphIndex:
             self._postings.setdefault(pair, set()).add(slot)
 
 
+# A caption or standfirst repeats once or twice; when more blocks than this repeat
+# (and a tenth of the page), repetition is the page's own structure: a meal plan per
+# programme, a fixture list per round, the same steps for two devices. Then only
+# repeats of seen_before are dropped.
+_MAX_STRAY_REPEATS = 4
+_MAX_STRAY_REPEAT_SHARE = 0.1
+
+
 def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[str] = ()) -> list[int]:
     """Indexes of paragraphs to keep so that each (near-)identical paragraph appears once.
 
     The first occurrence is kept, unless a later copy is clearly longer (a caption or
     standfirst that reappears inside a fuller body paragraph): then the fuller one is kept.
-    Lines in seen_before (e.g. the page title) count as already present.
+    Lines in seen_before (e.g. the page title) count as already present. When many blocks
+    repeat, repetition is the page's structure and only the seen_before repeats go.
     """
     seen_exact = {normalise_line(line) for line in seen_before}
+    norms = [normalise_line(paragraph) for paragraph in paragraphs]
+    candidates = [position for position, norm in enumerate(norms) if norm and norm not in seen_exact]
     kept = _ParagraphIndex()
-    for position, paragraph in enumerate(paragraphs):
-        norm = normalise_line(paragraph)
-        if not norm or norm in seen_exact:
+    for position in candidates:
+        norm = norms[position]
+        if norm in seen_exact:
             continue
         seen_exact.add(norm)
         words = norm.split()
@@ -247,6 +412,10 @@ def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[st
         slot = kept.near_duplicate_of(words, pairs)
         if slot is None or len(words) > _LONGER_BY * kept.lengths[slot]:
             kept.put(slot, position, words, pairs)
+    repeats = len(candidates) - len(kept.positions)
+    if repeats > max(_MAX_STRAY_REPEATS, _MAX_STRAY_REPEAT_SHARE * len(candidates)):
+        logger.debug("%d of %d blocks repeat: structure, kept", repeats, len(candidates))
+        return candidates
     return sorted(kept.positions)
 
 
@@ -254,20 +423,28 @@ class RepeatedLineLearner:
     """Learns per host the short lines that recur on many pages: site furniture.
 
     observe() each crawled page's text lines; repeated(host) returns the normalised
-    lines seen on at least min_pages distinct pages. Only short lines are counted:
-    wire stories legitimately reuse whole background paragraphs across articles.
+    lines seen on at least min_pages distinct pages and on at least min_share of the
+    pages observed for that host (so that a subheading such as "Background", used by a
+    few articles of a large site, is not mistaken for furniture). Only short lines are
+    counted: wire stories legitimately reuse whole background paragraphs across articles.
+    export() and seed() move the counts to and from storage (pipelines.site_lines).
     """
 
-    def __init__(self, min_pages: int = 3, max_words: int = 12, max_lines_per_host: int = 50_000) -> None:
+    def __init__(self, min_pages: int = 3, max_words: int = 12, max_lines_per_host: int = 50_000,
+                 min_share: float = 0.0) -> None:
         if min_pages < 2:
             raise ValueError("min_pages must be at least 2")
+        if not 0.0 <= min_share <= 1.0:
+            raise ValueError("min_share must be between 0 and 1")
         self.min_pages = min_pages
         self.max_words = max_words
         self.max_lines_per_host = max_lines_per_host
+        self.min_share = min_share
         self._counts: dict[str, Counter[str]] = {}
-        self._learned: dict[str, set[str]] = {}
+        self._pages: Counter[str] = Counter()  # pages observed per host
         self._pages_seen: dict[str, set[str]] = {}
         self._frozen: dict[str, frozenset[str]] = {}
+        self._changed: set[str] = set()
 
     def observe(self, host: str, lines: Iterable[str], page_key: str | None = None) -> None:
         """Count each distinct short line of one page once. page_key (e.g. the URL)
@@ -279,12 +456,15 @@ class RepeatedLineLearner:
                 return
             seen.add(page_key)
         counts = self._counts.setdefault(host, Counter())
-        learned = self._learned.setdefault(host, set())
+        self._pages[host] += 1
         for line in {normalise_line(line) for line in lines if word_count(line) <= self.max_words} - {""}:
             counts[line] += 1
-            if counts[line] == self.min_pages:
-                learned.add(line)
-                self._frozen.pop(host, None)
+        self._forget_if_full(host)
+        self._frozen.pop(host, None)
+        self._changed.add(host)
+
+    def _forget_if_full(self, host: str) -> None:
+        counts = self._counts[host]
         if len(counts) > self.max_lines_per_host:
             # Lines seen on one page only are almost all article prose: forget them to bound memory.
             for line in [line for line, n in counts.items() if n == 1]:
@@ -294,5 +474,29 @@ class RepeatedLineLearner:
     def repeated(self, host: str) -> frozenset[str]:
         host = host.casefold()
         if host not in self._frozen:
-            self._frozen[host] = frozenset(self._learned.get(host, ()))
+            threshold = max(self.min_pages, self.min_share * self._pages[host])
+            counts = self._counts.get(host, Counter())
+            self._frozen[host] = frozenset(line for line, n in counts.items() if n >= threshold)
         return self._frozen[host]
+
+    def pages(self, host: str) -> int:
+        return self._pages[host.casefold()]
+
+    def export(self, changed_only: bool = False) -> dict[str, tuple[int, dict[str, int]]]:
+        """host -> (pages observed, {normalised line: pages it was on}); changed_only limits
+        it to hosts observed or seeded since the last export(changed_only=True)."""
+        hosts = sorted(self._changed) if changed_only else sorted(self._counts)
+        if changed_only:
+            self._changed = set()
+        return {host: (self._pages[host], dict(self._counts.get(host, {}))) for host in hosts}
+
+    def seed(self, host: str, pages: int, counts: Mapping[str, int]) -> None:
+        """Add counts learned earlier (e.g. by yesterday's run) for host."""
+        host = host.casefold()
+        mine = self._counts.setdefault(host, Counter())
+        self._pages[host] += max(0, pages)
+        for line, n in counts.items():
+            if line and n > 0:
+                mine[line] += n
+        self._forget_if_full(host)
+        self._frozen.pop(host, None)

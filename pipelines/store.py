@@ -60,7 +60,8 @@ class StorePipeline:
     """Stores a new revision of an article; the same text again is dropped as unchanged."""
 
     def __init__(self, archive_dir: str, catalog: Catalog, stats, warc_writer=None, run: str | None = None,
-                 on_write_error=None):
+                 on_write_error=None, story_linker=None):
+        self.story_linker = story_linker  # pipelines.stories.StoryLinker, or None (STORIES_ENABLED off)
         self.run_id = run
         self.on_write_error = on_write_error
         self.archive_dir = archive_dir
@@ -77,8 +78,14 @@ class StorePipeline:
         if not archive_dir:
             raise NotConfigured("ARCHIVE_DIR is empty")
         writer = warc_writer(crawler) if settings.getbool("WARC_ENABLED") else None
+        # --- story clusters (STORIES_*) ---
+        linker = None
+        if settings.getbool("STORIES_ENABLED"):
+            from .stories import StoryLinker
+            linker = StoryLinker(catalog(crawler).db, threshold=settings.getfloat("STORIES_THRESHOLD"),
+                                 min_words=settings.getint("STORIES_MIN_WORDS"))
         return cls(archive_dir, catalog(crawler), crawler.stats, writer, run_id(crawler),
-                   lambda exc, what: stop_on_write_error(crawler, exc, what))
+                   lambda exc, what: stop_on_write_error(crawler, exc, what), story_linker=linker)
 
     def process_item(self, item):
         try:
@@ -117,10 +124,17 @@ class StorePipeline:
         write_atomically(path, text)
         adapter["text_path"] = relpath
         row = {name: adapter.get(name) for name in COLUMNS}
-        sidecar = {**row, "status": adapter.get("status"), "content_type": adapter.get("content_type")}
+        article_id = self.catalog.add_article(row)
+        # --- story clusters: link this row to the story of its closest earlier article ---
+        if self.story_linker is not None:
+            adapter["story_id"], adapter["story_similarity"] = self.story_linker.link(
+                article_id, adapter["text"], url=url, canonical_url=adapter.get("canonical_url"))
+            self.stats.inc_value("stories/new" if adapter["story_id"] == article_id else "stories/linked")
+        sidecar = {**row, "id": article_id, "status": adapter.get("status"),
+                   "content_type": adapter.get("content_type"), "story_id": adapter.get("story_id"),
+                   "story_similarity": adapter.get("story_similarity")}
         write_atomically(path[: -len(".txt")] + ".json",
                          json.dumps(sidecar, ensure_ascii=False, indent=2).encode("utf-8"))
-        self.catalog.add_article(row)
         self.stats.inc_value("store/articles")
         if adapter["revision"] > 1:
             self.stats.inc_value("store/revisions")

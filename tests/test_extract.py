@@ -374,3 +374,73 @@ def test_render_blocks_structure() -> None:
 def test_heading_only_page_is_not_an_article() -> None:
     page = "<html><head><title>Sport</title></head><body><article><h2>Results</h2><h2>Fixtures</h2></article></body>"
     assert extract_article(page) is None
+
+
+# --- balanced-mode fallback for short precision-mode results ------------------------------
+
+
+def _fake_document(*paragraphs: str, title: str = "Harbour news"):
+    from types import SimpleNamespace
+
+    from lxml import etree
+
+    body = etree.Element("body")
+    for text in paragraphs:
+        etree.SubElement(body, "p").text = text
+    return SimpleNamespace(body=body, title=title, author=None, date=None, url=None, sitename=None, description=None)
+
+
+PROSE = [
+    "Paragraph A of the real story says the harbour pilots worked through the night to free the ships.",
+    "Two tugs from Murmansk joined them at dawn, pushing the trapped freighters towards open water.",
+    "The port authority estimates the delay cost shipping companies several million rubles a day.",
+    "Forecasters expect the ice to thicken again next week as temperatures fall below minus thirty.",
+    "Local fishermen, whose boats stayed in the inner basin, said they had never seen the bay freeze so fast.",
+    "A spokesman for the shipyard said the new icebreaker would be ready for trials before the spring thaw.",
+    "Insurers have asked for a report on the incident, which is the third of its kind this winter.",
+    "The regional governor promised to fund a second pilot station on the northern side of the channel.",
+]
+
+
+@pytest.mark.parametrize(
+    ("balanced", "expected_start"),
+    [
+        (PROSE, "Paragraph A"),  # much more prose: the balanced body wins
+        ([f"Menu item {n}" for n in range(200)], "Order reprints of this page for your office."),  # a menu never does
+        (PROSE[:1], "Order reprints of this page for your office."),  # not enough more text
+    ],
+)
+def test_short_precision_result_gets_a_second_opinion(monkeypatch, balanced, expected_start) -> None:
+    calls = []
+
+    def fake(html, url, rules, *, favor_precision, with_metadata):
+        calls.append(favor_precision)
+        if favor_precision:
+            return _fake_document("Order reprints of this page for your office.")
+        return _fake_document(*balanced)
+
+    monkeypatch.setattr(extract, "_bare_extraction", fake)
+    article = extract_article("<html></html>")
+    assert calls == [True, False]
+    assert article is not None and article.text.startswith(expected_start)
+
+
+def test_long_precision_result_is_not_checked_again(monkeypatch) -> None:
+    calls = []
+
+    def fake(html, url, rules, *, favor_precision, with_metadata):
+        calls.append(favor_precision)
+        return _fake_document(*(PROSE * 3))
+
+    monkeypatch.setattr(extract, "_bare_extraction", fake)
+    assert extract_article("<html></html>") is not None
+    assert calls == [True]
+
+
+def test_headline_repeated_at_the_top_of_the_body_is_dropped() -> None:
+    title = "Harbour Times | Pilots free ships from the ice"
+    blocks = [extract._Block("Pilots free ships from the ice", 0, True)]
+    blocks += [extract._Block(text, 0, False) for text in PROSE[:4]]
+    blocks += [extract._Block("Pilots free ships from the ice", 0, True)]  # lower down: a subheading, kept
+    cleaned = [block.text for block in extract._clean_blocks(blocks, title, [], frozenset())]
+    assert cleaned == [*PROSE[:4], "Pilots free ships from the ice"]

@@ -239,3 +239,223 @@ def test_learner_bounds_memory_by_forgetting_single_page_lines() -> None:
 def test_learner_rejects_min_pages_below_two() -> None:
     with pytest.raises(ValueError):
         junk.RepeatedLineLearner(min_pages=1)
+
+
+# --- rules added for the benchmark work: each with near-misses that must be kept ----------
+
+
+@pytest.mark.parametrize("line", ["DON'T MISS", "Don’t miss", "Don't miss: Ferry service resumes", "Must read"])
+def test_dont_miss_teasers(line: str) -> None:
+    assert junk.is_teaser_link(line)
+
+
+def test_dont_miss_near_miss() -> None:
+    assert not junk.is_teaser_link("Don't miss the chance to see the aurora this week, forecasters said.")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "An error has occurred, please try again later.",
+        "Something went wrong. Please refresh the page.",
+        "Please enable JavaScript to view the comments.",
+        "Your browser does not support the video tag.",
+    ],
+)
+def test_widget_messages(line: str) -> None:
+    assert junk.is_loading_placeholder(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "An error in the navigation software caused the collision, investigators said on Friday.",
+        "Something went wrong with the engines during sea trials, the yard admitted in a statement to shareholders.",
+    ],
+)
+def test_widget_message_near_misses(line: str) -> None:
+    assert not junk.is_loading_placeholder(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Start your day with the Harbour Brief. Sign up today to get the free daily newsletter.",
+        "Get the latest updates delivered straight to your inbox.",
+        "Get the magazine delivered every month. 12 issues for £11.99. Click here for more information.",
+        "Pick Six Newsletter",
+        "Morning Briefing newsletter",
+    ],
+)
+def test_more_calls_to_action(line: str) -> None:
+    assert junk.is_call_to_action(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The newsletter, founded in 1998, reached 40,000 readers before it closed.",
+        "Residents can sign up at the town hall for places on the first sailing.",
+    ],
+)
+def test_more_call_to_action_near_misses(line: str) -> None:
+    assert not junk.is_call_to_action(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Follow us on Twitter and Facebook.",
+        "Email Jane Doe at jdoe@example.com or follow her @janedoe.",
+        "Write to Al Root at allen.root@example.com",
+        "Have a tip? Jane Doe may be reached at jdoe@example.com.",
+        "Follow The Harbour Times Opinion section on Facebook, Twitter and Instagram.",
+        "Follow @HarbourDeals on Twitter to keep up with the latest deals.",
+    ],
+)
+def test_contact_lines(line: str) -> None:
+    assert junk.is_contact_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The ministry said on Twitter that it would follow the talks closely.",
+        "Investigators wrote to the shipyard at its Arkhangelsk address in March.",
+        "Thousands follow the captain on Instagram, where he posts photos of the ice, and "
+        + "he says the attention has changed how the crew sees its work " * 3,
+    ],
+)
+def test_contact_line_near_misses(line: str) -> None:
+    assert not junk.is_contact_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Copyright 2019 Harbour News Now. All rights reserved.",
+        "© 2023 The Harbour Times",
+        "copyright Harbour Review 2019 - ISSN: 1234-5678",
+        "This copy is for your personal, non-commercial use only.",
+        "All Rights Reserved",
+    ],
+)
+def test_legal_notices(line: str) -> None:
+    assert junk.is_legal_notice(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Copyright lawyers say the ruling will change how archives work.",
+        "The court said all rights reserved to the crown had lapsed in 1990, and "
+        + "the fishermen's claim to the quay could proceed under the old charter " * 4,
+    ],
+)
+def test_legal_notice_near_misses(line: str) -> None:
+    assert not junk.is_legal_notice(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reporting by Jane Doe; Editing by John Smith",
+        "(Additional reporting by Jane Doe in Oslo; Writing by John Smith)",
+        "Associated Press writers Jane Doe and John Smith contributed to this report.",
+        "Harbour News' Jane Doe contributed to this report.",
+        "SOURCE: News agencies",
+    ],
+)
+def test_contributor_credits(line: str) -> None:
+    assert junk.is_contributor_credit(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Reporting by local journalists exposed the contract, the commission found.",
+        "Source: a senior official at the port authority, who asked not to be named, said the deal was off.",
+        "Volunteers contributed to the rescue of the stranded crew.",
+    ],
+)
+def test_contributor_credit_near_misses(line: str) -> None:
+    assert not junk.is_contributor_credit(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["Filed under: Shipping |", "Tags: icebreaker, Arctic, shipbuilding", "Updated at 1:23 p.m.",
+             "Posted in News", "Last updated: 14 November 2023"],
+)
+def test_meta_lines(line: str) -> None:
+    assert junk.is_meta_line(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Posted in 2019 to Murmansk, the captain stayed for a decade.",
+     "Updated maps show the channel is now 12 metres deep, deeper than the old charts suggested."],
+)
+def test_meta_line_near_misses(line: str) -> None:
+    assert not junk.is_meta_line(line)
+
+
+@pytest.mark.parametrize("line", ["12 comments", "Comments", "Leave a comment", "Tell us what YOU think...",
+                                  "Join the discussion"])
+def test_comment_prompts(line: str) -> None:
+    assert junk.is_comment_prompt(line)
+
+
+@pytest.mark.parametrize("line", ["Comments from the minister angered the crew.", "Tell us what you think, he said."])
+def test_comment_prompt_near_misses(line: str) -> None:
+    assert not junk.is_comment_prompt(line)
+
+
+def test_title_repeat() -> None:
+    title = "Icebreaker launched in Arkhangelsk | The Harbour Times"
+    assert junk.is_title_repeat("Icebreaker launched in Arkhangelsk", title)
+    assert junk.is_title_repeat("ICEBREAKER LAUNCHED IN ARKHANGELSK!", title)
+    assert not junk.is_title_repeat("Icebreaker launched", title)  # too short to be sure: a subheading
+    assert not junk.is_title_repeat("The icebreaker was launched in Arkhangelsk on Tuesday.", title)
+    assert not junk.is_title_repeat("Icebreaker launched in Arkhangelsk", None)
+
+
+def test_many_repeated_blocks_are_structure_and_kept() -> None:
+    plan = ["Breakfast", "Eat within an hour of waking", "Oats with one cup of berries", "Lunch",
+            "Eat every three hours", "Chicken with one cup of rice"]
+    paragraphs = ["Intro to the two plans for the season.", *plan, "The second plan repeats the first.", *plan]
+    assert junk.drop_repeated_paragraphs(paragraphs) == list(range(len(paragraphs)))
+
+
+def test_a_few_repeats_are_still_dropped_on_a_long_page() -> None:
+    body = [f"Body paragraph number {n} about the harbour and its ships." for n in range(30)]
+    caption = "The icebreaker at the outfitting quay after the launch ceremony in the city."
+    paragraphs = [caption, *body[:15], caption, *body[15:]]
+    assert junk.drop_repeated_paragraphs(paragraphs) == [0, *range(1, 16), *range(17, 32)]
+
+
+def test_learner_min_share_ignores_lines_on_few_of_many_pages() -> None:
+    learner = junk.RepeatedLineLearner(min_pages=3, min_share=0.2)
+    for n in range(20):
+        lines = [f"Story {n} paragraph.", "Route 6"] + (["Background"] if n < 3 else [])
+        learner.observe("d.example", lines, page_key=str(n))
+    assert learner.repeated("d.example") == frozenset({"route 6"})
+    assert learner.pages("d.example") == 20
+
+
+def test_learner_export_and_seed_round_trip() -> None:
+    first = junk.RepeatedLineLearner(min_pages=3)
+    for n in range(2):
+        first.observe("e.example", ["Route 6", f"Story {n}"], page_key=str(n))
+    exported = first.export(changed_only=True)
+    assert exported == {"e.example": (2, {"route 6": 2, "story 0": 1, "story 1": 1})}
+    assert first.export(changed_only=True) == {}
+    second = junk.RepeatedLineLearner(min_pages=3)
+    second.seed("E.Example", *exported["e.example"])
+    assert second.repeated("e.example") == frozenset()
+    second.observe("e.example", ["Route 6"], page_key="2")
+    assert second.repeated("e.example") == frozenset({"route 6"})
+
+
+def test_learner_rejects_bad_share() -> None:
+    with pytest.raises(ValueError):
+        junk.RepeatedLineLearner(min_share=1.5)

@@ -88,9 +88,14 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
 
     async def _announce(self, exchange: wire.RawExchange, request: Request) -> None:
         # Awaited: the response goes on only once its records are written.
-        await self.crawler.signals.send_catch_log_async(
+        results = await self.crawler.signals.send_catch_log_async(
             signal=exchange_captured, exchange=exchange, request=request, spider=self.crawler.spider
         )
+        # Scrapy logs and swallows a failing handler; a page that could not be
+        # archived must not go on as if it had been.
+        for _, result in results:
+            if isinstance(result, BaseException):
+                raise DownloadFailedError(f"could not archive {request.url}: {result!r}") from result
 
     @staticmethod
     def _scrapy_error(exc: wire.WireError) -> Exception:

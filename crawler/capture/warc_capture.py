@@ -8,6 +8,7 @@ identical-payload-digest revisit, across runs (WARC_DEDUP).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 
@@ -74,18 +75,22 @@ class WarcCapture:
             self.on_write_error(exc, f"the capture of {exchange.url}")
             return None
 
-    def _archive(self, exchange: RawExchange, request) -> RecordLocation:
-        before = self.writer.bytes_written
+    async def _archive(self, exchange: RawExchange, request) -> RecordLocation:
         revisit_of, original = self._original(exchange)
-        response, _ = self.writer.write_exchange(
-                exchange.url,
-                request_block=exchange.request_block(self.omit_headers),
+        # Digests and gzip in a worker thread (zlib and hashlib release the GIL);
+        # appending stays in the reactor thread, one record pair at a time.
+        prepared = await asyncio.to_thread(
+            self.writer.prepare_exchange,
+            exchange.url,
+            request_block=exchange.request_block(self.omit_headers),
             response_block=exchange.response_block(),
             when=exchange.started,
             ip_address=exchange.ip_address,
             truncated=exchange.truncated,
             revisit_of=revisit_of,
         )
+        before = self.writer.bytes_written
+        response, _ = self.writer.append(prepared)
         header = exchange.header
         self.catalog.add_capture({
             "url": exchange.url, "fetched_at": response.date, "status": exchange.status,

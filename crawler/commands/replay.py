@@ -98,8 +98,11 @@ class Command(ScrapyCommand):
             return
         catalog = Catalog(catalog_path)
         try:
+            # the capture's own WARC-Date, so the URL names exactly that capture
             rows = catalog.db.execute(
-                "SELECT url, title, fetched_at, revision FROM articles ORDER BY fetched_at, id").fetchall()
+                "SELECT a.url, a.title, COALESCE(c.fetched_at, a.fetched_at) AS fetched_at, a.revision "
+                "FROM articles a LEFT JOIN captures c ON c.record_id = a.response_record_id "
+                "ORDER BY a.fetched_at, a.id").fetchall()
         finally:
             catalog.close()
         for row in rows:
