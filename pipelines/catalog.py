@@ -78,6 +78,7 @@ CREATE TABLE IF NOT EXISTS captures (
     run_id TEXT
 );
 CREATE INDEX IF NOT EXISTS captures_run ON captures (run_id);
+CREATE INDEX IF NOT EXISTS captures_record ON captures (record_id);  -- articles and revisits join on it
 CREATE INDEX IF NOT EXISTS captures_url ON captures (url);
 CREATE INDEX IF NOT EXISTS captures_digest ON captures (payload_digest);
 """

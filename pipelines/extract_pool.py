@@ -22,6 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,9 +36,17 @@ class WorkerCrashed(RuntimeError):
     """The page's extraction killed its worker process twice."""
 
 
-def _warm_up(function_path: str) -> None:
-    """Import the extractor (trafilatura, lxml) once per worker, not per page."""
+def _warm_up(function_path: str, parent_pid: int) -> None:
+    """Import the extractor (trafilatura, lxml) once per worker, not per page, and
+    leave with the crawl: a crawl killed with SIGKILL cannot stop its workers."""
     load_function(function_path)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    os._exit(0)
 
 
 _loaded: dict[str, Callable] = {}
@@ -67,11 +78,12 @@ class ExtractionPool:
         self.restarts = 0
 
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
-        # forkserver: workers are forked from a clean server process, never from
-        # the crawler with its reactor, sockets and open files.
-        context = multiprocessing.get_context("forkserver")
+        # spawn: fresh interpreters, never a fork of the crawler with its reactor,
+        # sockets and open files; and their parent is the crawl itself, which
+        # their watchdog follows (a forkserver in between outlives a killed crawl).
+        context = multiprocessing.get_context("spawn")
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up,
-                                   initargs=(self.function_path,))
+                                   initargs=(self.function_path, os.getpid()))
 
     def _pool(self) -> ProcessPoolExecutor:
         if self._executor is None:

@@ -196,6 +196,13 @@ def test_redirect_loop_short_body_stalled_body_refused_404_and_retry(tmp_path, s
     assert "'extract/dropped/http_status': 1" in result.stderr  # the 404
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def wait_until(condition, timeout: float = 60) -> None:
     """Poll an observable condition, bounded in time."""
     deadline = time.monotonic() + timeout
@@ -313,8 +320,12 @@ def test_sigkill_then_next_run_recovers_the_open_file(tmp_path, site):
     (open_file,) = (archive / "warc").glob("*.warc.gz.open")
     # robots.txt and the three pages answered before /hang: wait (bounded) until they are on disk
     wait_until(lambda: gzip.decompress(open_file.read_bytes()).count(b"WARC-Type: response") >= 4)
+    workers = children(proc.pid)
+    assert workers, "the extraction pool should be running"
     proc.kill()
     proc.wait(30)
+    # the pool's processes leave with the killed crawl instead of lingering
+    wait_until(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists()], timeout=30)
     # a write cut short by the kill: half a gzip member at the end
     whole = open_file.read_bytes()
     with open_file.open("ab") as stream:
