@@ -12,7 +12,7 @@ comma  := ,
 empty  :=
 space  := $(empty) $(empty)
 
-.PHONY: crawl test lint install install-test install-review system-deps clean-venv
+.PHONY: crawl test bench lint install install-test install-review system-deps clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -54,6 +54,13 @@ system-deps:
 
 test: $(VENV)/.installed-test $(PYWB_VENV)/.installed system-deps
 	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Crawl throughput benchmark (benchmarks/README.md): nginx from the OS packages
+# serves a generated news site on 127.0.0.1. e.g. BENCH_ARGS="--memory 20000"
+bench: $(VENV)/.installed
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
+	$(BIN)/python benchmarks/crawl.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

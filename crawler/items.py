@@ -43,6 +43,8 @@ class Article:
     # story_similarity is the similarity to the closest earlier article of the story.
     story_id: int | None = None
     story_similarity: float | None = None
+    # Computed by the extraction worker for the story linker; not exported.
+    story_fingerprint: object = field(default=None, repr=False)
 
     def __repr__(self) -> str:  # short: Scrapy logs the item of every drop
         return f"Article(url={self.url!r}, status={self.status}, title={self.title!r})"

@@ -128,7 +128,8 @@ class StorePipeline:
         # --- story clusters: link this row to the story of its closest earlier article ---
         if self.story_linker is not None:
             adapter["story_id"], adapter["story_similarity"] = self.story_linker.link(
-                article_id, adapter["text"], url=url, canonical_url=adapter.get("canonical_url"))
+                article_id, adapter["text"], url=url, canonical_url=adapter.get("canonical_url"),
+                precomputed=adapter.get("story_fingerprint"))
             self.stats.inc_value("stories/new" if adapter["story_id"] == article_id else "stories/linked")
         sidecar = {**row, "id": article_id, "status": adapter.get("status"),
                    "content_type": adapter.get("content_type"), "story_id": adapter.get("story_id"),

@@ -265,17 +265,18 @@ class StoryLinker:
         with self.db:
             self.db.executescript(SCHEMA)
 
-    def link(self, article_id: int, text: str, *, url: str,
-             canonical_url: str | None = None) -> tuple[int, float | None]:
+    def link(self, article_id: int, text: str, *, url: str, canonical_url: str | None = None,
+             precomputed: Fingerprint | None = None) -> tuple[int, float | None]:
         """(story_id, similarity) for the article row ``article_id``, also written to that row.
 
         A revision of an earlier article (same URL or canonical URL) keeps its story; a text
         shorter than ``min_words`` words starts its own; otherwise the most similar earlier
         article at or above the threshold gives its story, and no match starts a new story
-        whose id is the article's own id (the similarity is then None).
+        whose id is the article's own id (the similarity is then None). ``precomputed`` is
+        ``fingerprint(text)`` when the extraction worker already made it.
         """
         self.last_candidates = 0
-        fp = fingerprint(text)
+        fp = precomputed if precomputed is not None else fingerprint(text)
         long_enough = fp.words >= self.min_words
         story_id: int | None = None
         score: float | None = None

@@ -57,3 +57,18 @@ def test_pending_work_is_bounded():
 @pytest.mark.parametrize("workers", [0, 1])
 def test_at_least_one_worker(workers):
     assert ExtractionPool("x.y", workers=workers).workers == 1
+
+
+def test_worker_fingerprint_is_the_one_the_linker_would_make():
+    from pipelines import stories
+    from pipelines.extraction import extract_page
+
+    url, body = next(iter(PAGES.items()))
+    pool = ExtractionPool("pipelines.extraction.extract_page", workers=1)
+    try:
+        article, story_fingerprint = asyncio.run(
+            pool.run("pipelines.extract.extract_article", body, url, fingerprint=True))
+    finally:
+        pool.close()
+    assert story_fingerprint == stories.fingerprint(article.text)
+    assert extract_page("pipelines.extract.extract_article", body, url, fingerprint=False)[1] is None

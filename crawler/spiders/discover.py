@@ -30,6 +30,7 @@ from crawler.discovery.sources import SourceSite
 from pipelines.extract import SiteRules
 
 from .base import ArchiveSpider, article_from_response
+from .inputs import allowed_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -187,3 +188,20 @@ class DiscoveringSpider(ArchiveSpider):
         if site.article_pattern is not None:
             return bool(site.article_pattern.search(response.url))
         return is_article_page(response.body, response.url)
+
+
+class DatedListSpider(DiscoveringSpider):
+    """Base of the sitemap and feed spiders: one kind of input URL (``urls_field`` of the
+    site) and ``-a since=YYYY-MM-DD``."""
+
+    urls_field: str
+
+    def __init__(self, urls=None, urls_file=None, since=None, **kwargs):
+        super().__init__(urls, urls_file, **kwargs)
+        self.set_sites([SourceSite(name=self.name, allowed_domains=tuple(allowed_hosts(self.input_urls)),
+                                   since=parse_since(since), **{self.urls_field: tuple(self.input_urls)})])
+
+    @classmethod
+    def check_arguments(cls, urls=None, urls_file=None, since=None, **kwargs) -> None:
+        super().check_arguments(urls, urls_file)
+        parse_since(since)
