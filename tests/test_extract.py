@@ -282,6 +282,22 @@ def test_declared_language(head: str, expected: str | None) -> None:
     assert extract.declared_language(head) == expected
 
 
+@pytest.mark.parametrize(("body", "expected"), [
+    ("<p>The harbour authority said on Tuesday that the new icebreaker would keep the northern shipping lane "
+     "open for the whole winter, a first for the port since records began, officials told reporters.</p>", "en"),
+    ("<p>Новый мост через реку Онегу откроют для движения весной, сообщили в администрации района. "
+     "Строители завершили укладку пролётов в ноябре, несмотря на ранние морозы и сильный ветер.</p>", "ru"),
+    ("<p>Le gouvernement a annoncé mardi une nouvelle loi sur la pêche dans le nord du pays, après des mois "
+     "de discussions avec les pêcheurs et les associations de protection de la nature.</p>", "fr"),
+])
+def test_language_is_detected_when_the_page_declares_none(body: str, expected: str) -> None:
+    page = f"<html><head><title>Nouvelles</title></head><body><article>{body * 3}</article></body></html>"
+    article = extract_article(page.encode("utf-8"))
+    assert article is not None and article.language == expected
+    declared = extract_article(page.replace("<html>", '<html lang="de">').encode("utf-8"))
+    assert declared.language == "de"  # the page's own declaration wins
+
+
 def test_published_stays_a_date_when_page_states_no_time() -> None:
     date_only = '<meta property="article:published_time" content="2023-11-14">'
     assert extract.precise_published(date_only, "2023-11-14") == "2023-11-14"
