@@ -152,6 +152,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
 }
 EXTENSIONS = {
+    "crawler.extensions.redact_secrets.RedactSecrets": -100,
     "crawler.capture.warc_capture.WarcCapture": 0,
     "crawler.extensions.run_summary.RunSummary": 10,
     "crawler.extensions.run_report.RunReport": 20,
