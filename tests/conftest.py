@@ -34,8 +34,11 @@ def run_crawl(archive: Path, *spider_args: str, spider: str = "article", timeout
                           env={**os.environ, "PYTHONPATH": str(REPO)})
 
 
-def keep_archive(archive: Path) -> None:
-    """Copy a test crawl's archive where CI audits it (E2E_KEEP_ARCHIVE)."""
-    target = os.environ.get("E2E_KEEP_ARCHIVE")
+def keep_archive(archive: Path, *, hostile: bool = False) -> None:
+    """Copy a test crawl's archive where CI audits it: E2E_KEEP_ARCHIVE (audited and
+    replayed in pywb), or for ``hostile`` crawls of the fault suite (bombs, empty
+    bodies, NUL bytes in URLs: faithful captures that no replay tool renders)
+    E2E_KEEP_FAULT_ARCHIVE (audited without replay)."""
+    target = os.environ.get("E2E_KEEP_FAULT_ARCHIVE" if hostile else "E2E_KEEP_ARCHIVE")
     if target:
         shutil.copytree(archive, target, dirs_exist_ok=True)

@@ -38,7 +38,7 @@ def crawl(archive: Path, site: LocalSite, paths: list[str], *extra: str, spider_
     if not site._thread.is_alive():
         site.start()
     result = run_crawl(archive, "urls=" + ",".join(site.url(p) for p in paths), *spider_args, extra=extra)
-    keep_archive(archive)
+    keep_archive(archive, hostile=True)
     return result
 
 
@@ -176,7 +176,7 @@ def test_redirect_loop_short_body_stalled_body_refused_404_and_retry(tmp_path, s
     result = run_crawl(tmp_path / "a", f"urls={urls}", extra=("-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1",
                                                               "-s", "REDIRECT_MAX_TIMES=5"))
     archive = tmp_path / "a"
-    keep_archive(archive)
+    keep_archive(archive, hostile=True)
     assert result.returncode == 0, result.stderr[-3000:]
     loops = [r for r in warc_records(archive) if r[0] == "response" and "/loop/" in r[1]["WARC-Target-URI"]]
     assert len(loops) == 2  # each hop archived once; the loop back is a duplicate request, dropped

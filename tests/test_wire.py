@@ -88,7 +88,9 @@ def test_short_body_is_data_loss_with_what_arrived(site):
     ex = caught.value.exchange
     assert ex.truncated == "disconnect"
     assert ex.body == b"<html><body>cut"
-    assert b"Content-Length: 5000" in ex.response_block()
+    block = ex.response_block()
+    assert b"X-Archive-Orig-Content-Length: 5000\r\n" in block  # the server's claim, kept
+    assert b"\r\nContent-Length: 15\r\n" in block  # what is stored
 
 
 def test_body_over_maxsize_is_cut_and_marked(site):

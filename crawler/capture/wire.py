@@ -112,19 +112,22 @@ class RawExchange:
         The stored body is de-chunked, so a ``Transfer-Encoding`` header would
         no longer describe it: it is kept as ``X-Archive-Orig-Transfer-Encoding``
         and a ``Content-Length`` for the stored body is added when the server
-        sent none (pywb and warcio replay such records as they are).
+        sent none (pywb and warcio replay such records as they are). A body cut
+        short (``truncated``) keeps the server's length as
+        ``X-Archive-Orig-Content-Length`` for the same reason: replay tools would
+        otherwise wait for bytes that never came.
         """
         lines = []
         chunked = any(k.lower() == b"transfer-encoding" for k, _ in self.headers)
         has_length = False
         for line in self.header_lines:
             name = line.partition(b":")[0].strip().lower()
-            if name == b"transfer-encoding" or (chunked and name == b"content-length"):
+            if name == b"transfer-encoding" or (name == b"content-length" and (chunked or self.truncated)):
                 line = ORIG_HEADER_PREFIX + line.lstrip()
             elif name == b"content-length":
                 has_length = True
             lines.append(line)
-        if not has_length and self.body and not self.truncated:
+        if not has_length and (self.body or self.truncated):
             lines.append(b"Content-Length: %d" % len(self.body))
         head = b"\r\n".join([self.status_line, *lines]) + b"\r\n\r\n"
         return head + self.body
