@@ -45,6 +45,11 @@ def make_record_id() -> str:
     return StatusAndHeadersParser.make_warc_id()
 
 
+def safe_hostname(host: str | None = None) -> str:
+    """This machine's name as it appears in WARC file names: [A-Za-z0-9.-] only."""
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in host or socket.gethostname())
+
+
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -162,8 +167,7 @@ class WarcFileWriter:
         self.gzip_level = gzip_level
         self.warcinfo = dict(warcinfo or {})
         # Host names may hold characters that do not belong in a file name.
-        host = hostname or socket.gethostname()
-        self.hostname = "".join(c if c.isalnum() or c in ".-" else "_" for c in host)
+        self.hostname = safe_hostname(hostname)
         self.pid = os.getpid() if pid is None else pid
         self.clock = clock
         self.make_id = make_id

@@ -16,14 +16,13 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .warc import OPEN_SUFFIX, http_payload, sha1_digest
+from .warc import OPEN_SUFFIX, http_payload, safe_hostname, sha1_digest
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +136,7 @@ def owned_by_live_process(path: str) -> bool:
     if not match:
         return False
     host, pid = match.group(1), int(match.group(2))
-    if host != "".join(c if c.isalnum() or c in ".-" else "_" for c in socket.gethostname()):
+    if host != safe_hostname():
         return True  # another machine's file on a shared folder: not ours to touch
     try:
         os.kill(pid, 0)

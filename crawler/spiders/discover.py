@@ -76,15 +76,15 @@ class DiscoveringSpider(ArchiveSpider):
             for url in site.start_urls:
                 yield self._request(url, self.parse_page, site, depth=0)
 
-    def _request(self, url: str, callback, site: SourceSite, **meta) -> scrapy.Request:
-        meta = {SITE_META: site.name, **({DEPTH_META: meta["depth"]} if "depth" in meta else {})}
+    def _request(self, url: str, callback, site: SourceSite, depth: int | None = None) -> scrapy.Request:
+        meta = {SITE_META: site.name} if depth is None else {SITE_META: site.name, DEPTH_META: depth}
         return scrapy.Request(url, callback=callback, errback=self.failed, meta=meta)
 
     def _site(self, response) -> SourceSite:
         return self.sites[response.meta[SITE_META]]
 
-    def _article(self, url: str, site: SourceSite, via: str, **source) -> scrapy.Request:
-        request = self.article_request(url, via=via, **source)
+    def _article(self, url: str, site: SourceSite, via: str, maybe: bool = False, **source) -> scrapy.Request:
+        request = self.article_request(url, via=via, maybe=maybe, **source)
         request.meta[SITE_META] = site.name
         return request
 
@@ -172,17 +172,13 @@ class DiscoveringSpider(ArchiveSpider):
             # by host: LinkExtractor's allow_domains also compares the port
             if not (site.is_allowed_domain(url) and site.allows(url)):
                 continue
-            if site.article_pattern is not None and site.article_pattern.search(url):
-                request = self._article(url, site, "site")
-                request.callback = self.parse_page
-                request.meta[DEPTH_META] = depth + 1
-                yield request
-            else:
-                # Only the page can tell; the catalog decides whether it is due again.
-                request = self.article_request(url, via="site", maybe=True)
-                request.callback = self.parse_page
-                request.meta.update({SITE_META: site.name, DEPTH_META: depth + 1})
-                yield request
+            # Without a matching pattern only the page can tell whether it is an
+            # article; the catalog then decides whether it is due again.
+            matches = site.article_pattern is not None and site.article_pattern.search(url)
+            request = self._article(url, site, "site", maybe=not matches)
+            request.callback = self.parse_page
+            request.meta[DEPTH_META] = depth + 1
+            yield request
 
     def _is_article(self, site: SourceSite, response) -> bool:
         if site.article_pattern is not None:
