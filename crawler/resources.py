@@ -89,6 +89,10 @@ def catalog(crawler) -> Catalog:
     db = _catalogs.get(crawler)
     if db is None:
         db = Catalog(catalog_path(crawler.settings))
+        if crawler.settings.getbool("DISTRIBUTED"):
+            from crawler.distributed.shared_catalog import SharedCatalog  # redis only when distributed
+
+            db = SharedCatalog.from_settings(db, crawler.settings)
         _catalogs[crawler] = db
         _close_with_spider(crawler, db.close)
     return db

@@ -114,6 +114,28 @@ STORIES_THRESHOLD = 0.45
 # Texts with fewer words than this start a story of their own (too little to compare).
 STORIES_MIN_WORDS = 50
 
+# --- DISTRIBUTED_* / REDIS_URL: several workers on one shared frontier ------------
+# Off by default: one process, Scrapy's own scheduler, nothing but files. On (`-s DISTRIBUTED=1`,
+# or `distributed = true` in the sources file's [crawl] table), the scheduler, the request
+# dupe filter and the start requests live in Redis through scrapy-redis, and the catalog's
+# lookups (revisit/dedup index, recrawl state, revisions) are shared there too.
+# See README "Distributed crawling" and crawler/distributed/.
+DISTRIBUTED = False
+# The Redis server of the shared frontier: redis://[:password@]host:port/db (rediss:// for TLS).
+REDIS_URL = "redis://127.0.0.1:6379/0"
+# Every key starts with this, so several archives can share one Redis server.
+DISTRIBUTED_KEY_PREFIX = "news-archive"
+# A worker exits (status 0) once the shared frontier has been empty, with no request
+# in flight on any worker, for this many seconds.
+DISTRIBUTED_IDLE_EXIT = 60
+# A worker that has not reported for this many seconds is dead: the requests it had
+# taken from the frontier go back into it for the other workers.
+DISTRIBUTED_WORKER_TIMEOUT = 30
+# While Redis is unreachable a worker keeps going on what it holds and retries; after
+# this many seconds without Redis it stops (exit status 7). Requests it could not hand to
+# Redis are kept in ARCHIVE_DIR/frontier/ and pushed again when a worker next starts.
+DISTRIBUTED_REDIS_OUTAGE = 120
+
 # --- REPLAY_*: scrapy replay (pywb, in its own virtualenv) ------------------------
 REPLAY_PORT = 8080
 # pywb collection name: captures replay at http://127.0.0.1:PORT/COLLECTION/TIMESTAMP/URL

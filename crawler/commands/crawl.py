@@ -25,7 +25,9 @@ class Command(ScrapyCrawlCommand):
         except KeyError as exc:
             raise UsageError(f"Spider not found: {args[0]}") from exc
         check = getattr(spider_class, "check_arguments", None)
-        if check is not None:
+        # A distributed worker without arguments takes the seeded ones (crawler/distributed/seeds.py).
+        worker_only = self.settings.getbool("DISTRIBUTED") and not opts.spargs
+        if check is not None and not worker_only:
             check(**opts.spargs)  # raises UsageError
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)

@@ -10,6 +10,7 @@ exit status that this project's ``scrapy crawl`` returns:
   4  article URLs were due but nothing was archived or found unchanged
   5  more errors than ARCHIVE_MAX_ERRORS or ARCHIVE_MAX_ERROR_RATE
   6  the archive could not be written (disk full, I/O error): the crawl stopped
+  7  distributed worker: Redis (the shared frontier) stayed unreachable, the worker stopped
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from crawler.resources import WRITE_FAILED_REASON, run_id, warc_directory, warc_
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_NOT_FINISHED, EXIT_NOTHING_ARCHIVED, EXIT_TOO_MANY_ERRORS, EXIT_WRITE_FAILED = 0, 3, 4, 5, 6
+EXIT_FRONTIER_UNAVAILABLE = 7
+FRONTIER_UNAVAILABLE_REASON = "frontier_unavailable"
 ERROR_PREFIXES = ("crawl/failed/", "robotstxt/exception_count/", "extract/dropped/extraction_error")
 
 
@@ -56,6 +59,8 @@ def summarize(stats: dict, reason: str) -> dict:
 def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> int:
     if summary["finish_reason"] == WRITE_FAILED_REASON or summary.get("write_error"):
         return EXIT_WRITE_FAILED
+    if summary["finish_reason"] == FRONTIER_UNAVAILABLE_REASON:
+        return EXIT_FRONTIER_UNAVAILABLE
     if summary["finish_reason"] != "finished":
         return EXIT_NOT_FINISHED
     if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]):

@@ -9,6 +9,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.capture.warc_capture import PAYLOAD_META_KEY
+from crawler.distributed import seeds
 from crawler.items import Article
 from crawler.middlewares.recrawl import ARTICLE_META, MAYBE_ARTICLE, AlreadyArchived
 
@@ -23,13 +24,28 @@ SOURCE_META = "archive_source"
 class ArchiveSpider(scrapy.Spider):
     """Base of the project's spiders: ``-a urls=A,B`` and/or ``-a urls_file=PATH``."""
 
-    def __init__(self, urls: str | None = None, urls_file: str | None = None, **kwargs):
+    def __init__(self, urls: str | None = None, urls_file: str | None = None, _frontier_worker: bool = False,
+                 **kwargs):
         super().__init__(**kwargs)
-        self.input_urls = parse_url_arguments(urls, urls_file)
+        # A worker of a distributed crawl may start with nothing to seed: the frontier has the work.
+        worker_only = _frontier_worker and not (urls or urls_file)
+        self.input_urls = [] if worker_only else parse_url_arguments(urls, urls_file)
         # Scrapy's OffsiteMiddleware keeps requests and redirects on these hosts.
         self.allowed_domains = allowed_hosts(self.input_urls)
         # Only these may resolve to private or loopback addresses (see the download handler).
         self.start_hosts = frozenset(self.allowed_domains)
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        super().update_settings(settings)
+        if settings.getbool("DISTRIBUTED"):
+            seeds.enable(settings)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        if crawler.settings.getbool("DISTRIBUTED"):
+            kwargs = seeds.worker_arguments(crawler.settings, cls.name, kwargs)
+        return super().from_crawler(crawler, *args, **kwargs)
 
     @classmethod
     def check_arguments(cls, urls: str | None = None, urls_file: str | None = None, **kwargs) -> None:

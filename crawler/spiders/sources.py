@@ -27,10 +27,10 @@ def _sites(config, only):
 class SourcesSpider(DiscoveringSpider):
     name = "sources"
 
-    def __init__(self, config=None, only=None, **kwargs):
+    def __init__(self, config=None, only=None, _frontier_worker=False, **kwargs):
         # Not ArchiveSpider.__init__: the URLs come from the sources file, not from arguments.
         scrapy.Spider.__init__(self, **kwargs)
-        self.set_sites(_sites(config, only))
+        self.set_sites([] if _frontier_worker and not config else _sites(config, only))
 
     @classmethod
     def check_arguments(cls, config=None, only=None, **kwargs) -> None:

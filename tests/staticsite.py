@@ -1,0 +1,48 @@
+"""A folder of files served over HTTP on 127.0.0.1 (the benchmark's generated news
+site, for crawls of a few hundred pages): extensionless paths are HTML."""
+
+from __future__ import annotations
+
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+TYPES = {".xml": "application/xml", ".txt": "text/plain", ".json": "application/json"}
+
+
+class StaticSite:
+    def __init__(self, root: Path):
+        root = Path(root)
+        self.requests: list[str] = []
+        lock = threading.Lock()
+        site = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=str(root), **kwargs)
+
+            def guess_type(self, path):
+                return TYPES.get(Path(str(path)).suffix, "text/html; charset=utf-8")
+
+            def send_head(self):
+                with lock:
+                    site.requests.append(self.path)
+                return super().send_head()
+
+            def log_message(self, format, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self) -> StaticSite:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
