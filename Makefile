@@ -44,13 +44,16 @@ crawl: $(VENV)/.installed
 	  $(if $(strip $(URLS)),-a urls="$(subst $(space),$(comma),$(strip $(URLS)))") \
 	  $(if $(URLS_FILE),-a urls_file="$(URLS_FILE)") $(ARGS)
 
-# OS packages the tests use: Chromium renders the run report in a real browser.
+# OS packages the tests use: Chromium renders the run report in a real browser;
+# redis-server backs the distributed tests (each test run starts its own on a free port).
 # Installed with apt when running as root (CI); otherwise those tests skip and say why.
+SYSTEM_PACKAGES := chromium redis-server
 system-deps:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@missing="$$(for p in $(SYSTEM_PACKAGES); do command -v $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "note: chromium is not installed and this is not root: the browser tests will skip" >&2; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "note: not installed and this is not root: $$missing; the tests that need them will skip" >&2; fi
 
 test: $(VENV)/.installed-test $(PYWB_VENV)/.installed system-deps
 	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/python -m pytest $(PYTEST_ARGS)

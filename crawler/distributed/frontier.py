@@ -25,6 +25,8 @@ import redis
 from .connection import Keys
 
 LEASE_SEPARATOR = "#"
+# request.meta key set on a request put back from a worker that did not finish it
+RETURNED_META = "frontier_returned"
 
 # KEYS: queue, leases, lease_scores; ARGV: lease id
 _TAKE = """
@@ -36,20 +38,14 @@ redis.call('HSET', KEYS[3], ARGV[1], top[2])
 return top[1]
 """
 
-# KEYS: queue, leases, lease_scores; ARGV: lease ids -> how many went back
+# KEYS: queue, leases, lease_scores; ARGV: lease id, the request as it goes back -> 1 if it was leased
 _GIVE_BACK = """
-local n = 0
-for _, lease in ipairs(ARGV) do
-  local data = redis.call('HGET', KEYS[2], lease)
-  if data then
-    local score = redis.call('HGET', KEYS[3], lease) or '0'
-    redis.call('ZADD', KEYS[1], score, data)
-    redis.call('HDEL', KEYS[2], lease)
-    redis.call('HDEL', KEYS[3], lease)
-    n = n + 1
-  end
-end
-return n
+if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
+local score = redis.call('HGET', KEYS[3], ARGV[1]) or '0'
+redis.call('ZADD', KEYS[1], score, ARGV[2])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return 1
 """
 
 # KEYS: queue, leases, dupefilter, runs, seeds -> 1 when the run ended here
@@ -108,7 +104,17 @@ class Frontier:
                 pipe.execute()
 
     def give_back(self, leases: list[str]) -> int:
-        return int(self._give_back(keys=self._lease_keys, args=leases)) if leases else 0
+        """Requeue leased requests, marked ``RETURNED_META``: the worker that held them
+        may have captured them without finishing, so a recent capture must not stop them."""
+        returned = 0
+        for lease, data in zip(leases, self.server.hmget(self.keys.leases, leases) if leases else [], strict=True):
+            if data is None:
+                continue
+            request = json.loads(data)
+            request.setdefault("meta", {})[RETURNED_META] = True
+            marked = json.dumps(request, separators=(",", ":"), sort_keys=True)
+            returned += int(self._give_back(keys=self._lease_keys, args=[lease, marked]))
+        return returned
 
     def give_back_worker(self, worker: str) -> int:
         """Put every request leased by ``worker`` back into the queue."""

@@ -131,6 +131,10 @@ class DistributedScheduler(RedisScheduler):
 
     def enqueue_request(self, request) -> bool:
         data = self.queue.encode(request)
+        if self.outage_since is not None:  # the heartbeat retries; each call here would block the crawl
+            self.unpushed.append(data)
+            self.crawler.stats.inc_value("frontier/held_back")
+            return True
         try:
             if not request.dont_filter and self.df.request_seen(request):
                 self.df.log(request, self.spider)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 
 import redis
@@ -26,6 +27,8 @@ from pipelines.catalog import Catalog
 from .connection import redacted, redis_client
 
 logger = logging.getLogger(__name__)
+
+RETRY_AFTER = 2.0  # seconds without trying Redis after a failure
 
 # Lua: keep a row as the newest of its URL unless a newer one is there (ISO dates compare as text).
 _SET_NEWER = """
@@ -64,6 +67,11 @@ class SharedCatalog:
         self.backlog: list[tuple[str, dict]] = []
         self._set_newer = server.register_script(_SET_NEWER)
         self._warned = False
+        self._down_until = 0.0
+
+    def _check_up(self) -> None:
+        if time.monotonic() < self._down_until:
+            raise redis.ConnectionError("Redis was unreachable a moment ago")
 
     @classmethod
     def from_settings(cls, local: Catalog, settings) -> SharedCatalog:
@@ -75,6 +83,8 @@ class SharedCatalog:
         return self.local.db
 
     def _failed(self, exc: Exception, doing: str) -> None:
+        # Do not call Redis again for a moment: each failing call blocks the crawl while it retries.
+        self._down_until = time.monotonic() + RETRY_AFTER
         if not self._warned:
             logger.error("Shared catalog: Redis at %s unreachable while %s (%s: %s); rows wait in memory, "
                          "lookups use the local catalog", redacted(self.url), doing, type(exc).__name__, exc)
@@ -97,6 +107,8 @@ class SharedCatalog:
         self.flush()
 
     def flush(self) -> bool:
+        if self.backlog and time.monotonic() < self._down_until:
+            return False
         try:
             while self.backlog:
                 kind, row = self.backlog[0]
@@ -124,9 +136,9 @@ class SharedCatalog:
         data = _json(row)
         url, fetched = row["url"], str(row["fetched_at"])
         self.server.rpush(self.keys.captures, data)
-        self._set_newer(keys=[self.keys.last_capture], args=[url, data, "fetched_at", fetched])
+        self._set_newer(keys=[self.keys.last_capture], args=[url, data, "fetched_at", fetched], client=self.server)
         if row.get("status") == 200:
-            self._set_newer(keys=[self.keys.last_ok], args=[url, data, "fetched_at", fetched])
+            self._set_newer(keys=[self.keys.last_ok], args=[url, data, "fetched_at", fetched], client=self.server)
             if row.get("record_type") == "response" and row.get("payload_digest"):
                 digest = row["payload_digest"]
                 with self.server.pipeline() as pipe:
@@ -137,6 +149,7 @@ class SharedCatalog:
     # -- lookups: every worker's rows, else this worker's file ---------------------------
     def _get(self, key: str, field: str) -> dict | None:
         self.flush()
+        self._check_up()
         try:
             raw = self.server.hget(key, field)
         except redis.RedisError as exc:

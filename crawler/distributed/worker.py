@@ -109,6 +109,8 @@ class WorkerPresence:
         if count == self.seed_count:
             return
         self.seed_count = count
+        if not count:  # the run ended: keep the sites this worker knows
+            return
         arguments = seeds.merged(self.frontier.seed_arguments())
         spider = self.spider
         known, hosts = set(spider.allowed_domains) - {NO_SCOPE}, frozenset(getattr(spider, "start_hosts", ()))

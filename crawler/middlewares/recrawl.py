@@ -63,6 +63,8 @@ class RecrawlMiddleware:
         last = self.catalog.last_capture(request.url)
         if request.meta[ARTICLE_META] == MAYBE_ARTICLE and self.catalog.latest_revision(request.url) is None:
             last = None  # a navigation page, or an article not archived yet: fetch it
+        if request.meta.get("frontier_returned") and self.catalog.latest_revision(request.url) is None:
+            last = None  # a dead worker may have captured it without storing the article: fetch again
         if last is not None and last["status"] in (200, 304):
             age = self.clock() - parse_warc_date(last["fetched_at"])
             if age < self.recrawl_after:
