@@ -8,8 +8,8 @@ The generated news site of benchmarks/crawl.py (cached by seed and page count), 
 ARCHIVE_DIR, ``scrapy seed sitemap SITE/sitemap.xml``, then N ``scrapy crawl sitemap
 -s DISTRIBUTED=1`` processes started together with the project's full pipeline (capture, WARC,
 extraction pool, text, catalog, shared catalog in Redis) and ``DISTRIBUTED_IDLE_EXIT=0``.
-Measured: wall time from starting the workers until the last one exits, articles archived (the
-workers' stats files), CPU seconds of each worker with its extraction processes (wait4 rusage),
+Measured: wall time from starting the workers until the last one exits, responses fetched and
+articles archived (the workers' stats files; pages/s counts responses), CPU seconds of each worker with its extraction processes (wait4 rusage),
 of nginx's worker and of redis-server. The table shows each N's median; the speed-up is
 pages/s of 2 workers over 1 in the same rounds.
 """
@@ -82,8 +82,9 @@ def run(workers: int, round_: int, base: str, redis_url: str, redis_pid: int, ng
         log.close()
     stats = [json.loads(p.read_text()) for p in (archive / "warc").glob("*.stats.json")]
     archived = sum(s["archived"] for s in stats)
-    result = {"workers": workers, "round": round_, "wall_s": wall, "archived": archived,
-              "per_worker": [s["archived"] for s in stats], "exit": statuses, "pages_per_s": archived / wall,
+    fetched = sum(s["fetched"] for s in stats)
+    result = {"workers": workers, "round": round_, "wall_s": wall, "archived": archived, "fetched": fetched,
+              "per_worker": [s["fetched"] for s in stats], "exit": statuses, "pages_per_s": fetched / wall,
               "worker_cpu_s": cpu, "nginx_cpu_s": nginx.worker_cpu_seconds() - nginx_before,
               "redis_cpu_s": proc_cpu(redis_pid) - redis_before}
     shutil.rmtree(archive, ignore_errors=True)
@@ -114,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
                 for workers in (1, 2):
                     r = run(workers, round_, nginx.base, redis_url, redis_process.pid, nginx, workdir, args.set)
                     results.append(r)
-                    print(f"round {round_}, {workers} worker(s): {r['archived']} archived {r['per_worker']} in "
+                    print(f"round {round_}, {workers} worker(s): {r['fetched']} fetched {r['per_worker']}, "
+                          f"{r['archived']} articles archived, in "
                           f"{r['wall_s']:.1f} s = {r['pages_per_s']:.1f} pages/s; exit {r['exit']}; CPU s: workers "
                           f"{[round(c, 1) for c in r['worker_cpu_s']]}, nginx {r['nginx_cpu_s']:.1f}, "
                           f"redis {r['redis_cpu_s']:.1f}", flush=True)
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(workdir, ignore_errors=True)
     rates = {n: statistics.median(r["pages_per_s"] for r in results if r["workers"] == n) for n in (1, 2)}
     cpu_ms = {n: statistics.median(1000 * (sum(r["worker_cpu_s"]) + r["nginx_cpu_s"] + r["redis_cpu_s"])
-                                   / max(1, r["archived"]) for r in results if r["workers"] == n) for n in (1, 2)}
+                                   / max(1, r["fetched"]) for r in results if r["workers"] == n) for n in (1, 2)}
     print(f"\n{args.pages} pages, {args.rounds} rounds, medians: 1 worker {rates[1]:.1f} pages/s "
           f"({cpu_ms[1]:.1f} CPU ms/page in all), 2 workers {rates[2]:.1f} pages/s ({cpu_ms[2]:.1f} CPU ms/page); "
           f"speed-up {rates[2] / rates[1]:.2f}x; load average at the end {load()}")

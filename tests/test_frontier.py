@@ -133,3 +133,10 @@ def test_shared_catalog_keeps_rows_while_redis_is_away(server, tmp_path):
     assert catalog.flush() and not catalog.backlog
     other = SharedCatalog(Catalog(tmp_path / "d.sqlite"), server.client(), "away-test")
     assert other.original_capture("sha1:AAA", "https://a.example/q")["record_id"] == "<urn:uuid:9>"
+
+
+def test_a_request_seen_in_this_run_is_not_queued_again(frontier):
+    assert frontier.push_unless_seen(b'{"url":"a"}', 0, "fp-a")
+    assert not frontier.push_unless_seen(b'{"url":"a"}', 0, "fp-a")
+    assert frontier.push_unless_seen(b'{"url":"a","dont_filter":true}', 0, None)  # dont_filter: no fingerprint
+    assert (frontier.size().queued, frontier.size().seen) == (2, 1)

@@ -81,9 +81,10 @@ class Command(ScrapyCommand):
 
         queued = seen = 0
         for request in asyncio.run(start_requests()):
-            if not request.dont_filter and dupefilter.request_seen(request):
+            fingerprint = None if request.dont_filter else dupefilter.request_fingerprint(request)
+            if frontier.push_unless_seen(serializer.dumps(request.to_dict(spider=spider)), request.priority,
+                                         fingerprint):
+                queued += 1
+            else:
                 seen += 1
-                continue
-            frontier.push(serializer.dumps(request.to_dict(spider=spider)), request.priority)
-            queued += 1
         return queued, seen, frontier.size()

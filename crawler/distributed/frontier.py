@@ -38,6 +38,13 @@ redis.call('HSET', KEYS[3], ARGV[1], top[2])
 return top[1]
 """
 
+# KEYS: queue, dupefilter; ARGV: fingerprint ('' for none), request, score -> 1 if queued
+_PUSH_UNLESS_SEEN = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[2])
+return 1
+"""
+
 # KEYS: queue, leases, lease_scores; ARGV: lease id, the request as it goes back -> 1 if it was leased
 _GIVE_BACK = """
 if redis.call('HEXISTS', KEYS[2], ARGV[1]) == 0 then return 0 end
@@ -83,6 +90,7 @@ class Frontier:
         self._take = server.register_script(_TAKE)
         self._give_back = server.register_script(_GIVE_BACK)
         self._end_run = server.register_script(_END_RUN_IF_DRAINED)
+        self._push_unless_seen = server.register_script(_PUSH_UNLESS_SEEN)
 
     @property
     def _lease_keys(self) -> list[str]:
@@ -91,6 +99,11 @@ class Frontier:
     # -- queue ----------------------------------------------------------------------
     def push(self, data: bytes, priority: int) -> None:
         self.server.zadd(self.keys.queue, {data: -priority})
+
+    def push_unless_seen(self, data: bytes, priority: int, fingerprint: str | None) -> bool:
+        """Queue a request unless its fingerprint is in this run's dupe filter (one round trip)."""
+        return bool(self._push_unless_seen(keys=[self.keys.queue, self.keys.dupefilter],
+                                           args=[fingerprint or "", data, -priority]))
 
     def take(self, lease: str) -> bytes | None:
         """The highest-priority request, now leased under ``lease`` (WORKER#N)."""

@@ -135,11 +135,11 @@ class DistributedScheduler(RedisScheduler):
             self.unpushed.append(data)
             self.crawler.stats.inc_value("frontier/held_back")
             return True
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
         try:
-            if not request.dont_filter and self.df.request_seen(request):
+            if not self.frontier.push_unless_seen(data, request.priority, fingerprint):
                 self.df.log(request, self.spider)
                 return False
-            self.frontier.push(data, request.priority)
         except redis.RedisError as exc:
             self.redis_failed(exc, f"queueing {request.url}")
             self.unpushed.append(data)
@@ -206,8 +206,8 @@ class DistributedScheduler(RedisScheduler):
             while self.unpushed:
                 data = self.unpushed[0]
                 request = self.queue.decode(data)
-                if request.dont_filter or not self.df.request_seen(request):
-                    self.frontier.push(data, request.priority)
+                fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+                self.frontier.push_unless_seen(data, request.priority, fingerprint)
                 self.unpushed.pop(0)
         except redis.RedisError as exc:
             self.redis_failed(exc, "handing over held-back requests")

@@ -30,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER = 2.0  # seconds without trying Redis after a failure
 
+
+class _Down(redis.ConnectionError):
+    """Redis failed a moment ago: not tried again yet."""
+
 # Lua: keep a row as the newest of its URL unless a newer one is there (ISO dates compare as text).
 _SET_NEWER = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])
@@ -71,7 +75,7 @@ class SharedCatalog:
 
     def _check_up(self) -> None:
         if time.monotonic() < self._down_until:
-            raise redis.ConnectionError("Redis was unreachable a moment ago")
+            raise _Down("Redis was unreachable a moment ago")
 
     @classmethod
     def from_settings(cls, local: Catalog, settings) -> SharedCatalog:
@@ -135,16 +139,16 @@ class SharedCatalog:
     def _write_capture(self, row: dict) -> None:
         data = _json(row)
         url, fetched = row["url"], str(row["fetched_at"])
-        self.server.rpush(self.keys.captures, data)
-        self._set_newer(keys=[self.keys.last_capture], args=[url, data, "fetched_at", fetched], client=self.server)
-        if row.get("status") == 200:
-            self._set_newer(keys=[self.keys.last_ok], args=[url, data, "fetched_at", fetched], client=self.server)
-            if row.get("record_type") == "response" and row.get("payload_digest"):
-                digest = row["payload_digest"]
-                with self.server.pipeline() as pipe:
+        with self.server.pipeline(transaction=False) as pipe:  # one round trip
+            pipe.rpush(self.keys.captures, data)
+            self._set_newer(keys=[self.keys.last_capture], args=[url, data, "fetched_at", fetched], client=pipe)
+            if row.get("status") == 200:
+                self._set_newer(keys=[self.keys.last_ok], args=[url, data, "fetched_at", fetched], client=pipe)
+                if row.get("record_type") == "response" and row.get("payload_digest"):
+                    digest = row["payload_digest"]
                     pipe.hsetnx(self.keys.originals, digest, data)
                     pipe.hsetnx(self.keys.originals, f"{digest} {url}", data)
-                    pipe.execute()
+            pipe.execute()
 
     # -- lookups: every worker's rows, else this worker's file ---------------------------
     def _get(self, key: str, field: str) -> dict | None:
@@ -187,9 +191,13 @@ class SharedCatalog:
 
     def original_capture(self, payload_digest: str, url: str):
         try:
-            row = self._get(self.keys.originals, f"{payload_digest} {url}") or self._get(
-                self.keys.originals, payload_digest)
-        except redis.RedisError:
+            self.flush()
+            self._check_up()
+            same_url, any_url = self.server.hmget(self.keys.originals, [f"{payload_digest} {url}", payload_digest])
+            row = json.loads(same_url or any_url) if (same_url or any_url) else None
+        except redis.RedisError as exc:
+            if not isinstance(exc, _Down):
+                self._failed(exc, "looking up the catalog")
             row = None
         return row or self.local.original_capture(payload_digest, url)
 
