@@ -12,7 +12,7 @@ comma  := ,
 empty  :=
 space  := $(empty) $(empty)
 
-.PHONY: crawl test bench lint install install-test install-review system-deps clean-venv
+.PHONY: crawl test bench bench-distributed lint install install-test install-review system-deps clean-venv
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version.split()[0])'
@@ -64,6 +64,12 @@ bench: $(VENV)/.installed
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
 	$(BIN)/python benchmarks/crawl.py $(BENCH_ARGS)
+
+# 1 vs 2 distributed workers on one Redis (README "Distributed crawling"): nginx and redis-server from the OS.
+bench-distributed: $(VENV)/.installed
+	@for p in nginx redis-server; do command -v $$p >/dev/null 2>&1 || test -x /usr/sbin/$$p || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$p >/dev/null); done
+	$(BIN)/python benchmarks/distributed.py $(BENCH_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
