@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.discovery.sources import SourcesError, SourceSite, load_sources, select
+from crawler.discovery.sources import SourcesError, SourceSite, distributed_settings, load_sources, select
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -182,3 +182,35 @@ def test_missing_file(tmp_path):
     missing = tmp_path / "nope.toml"
     with pytest.raises(SourcesError, match=re.escape(f"{missing}: cannot read the sources file")):
         load_sources(missing)
+
+
+def test_distributed_table_becomes_settings(tmp_path):
+    path = write(tmp_path, '[distributed]\nenabled = true\nredis_url = "redis://10.0.0.5:6379/1"\nidle_exit = 30\n'
+                 + MINIMAL)
+    load_sources(path)  # the table is allowed beside the sites
+    assert distributed_settings(path) == {"DISTRIBUTED": True, "REDIS_URL": "redis://10.0.0.5:6379/1",
+                                          "DISTRIBUTED_IDLE_EXIT": 30}
+    assert distributed_settings(write(tmp_path, MINIMAL)) == {}
+
+
+@pytest.mark.parametrize("table, message", [
+    ("enabled = 1", "enabled has the wrong type"),
+    ("redis = 'x'", "unknown key 'redis'"),
+    ("idle_exit = true", "idle_exit has the wrong type"),
+])
+def test_distributed_table_is_checked(tmp_path, table, message):
+    with pytest.raises(SourcesError, match=message):
+        load_sources(write(tmp_path, f"[distributed]\n{table}\n{MINIMAL}"))
+
+
+def test_sources_file_switches_scrapy_crawl_to_distributed(tmp_path):
+    from scrapy.settings import Settings
+
+    from crawler.commands.crawl import apply_argument_settings
+    from crawler.spiders.sources import SourcesSpider
+
+    settings = Settings({"REDIS_URL": "redis://from-command-line/0"}, priority="cmdline")
+    path = write(tmp_path, '[distributed]\nenabled = true\nredis_url = "redis://from-file/0"\n' + MINIMAL)
+    apply_argument_settings(settings, SourcesSpider, {"config": str(path)})
+    assert settings.getbool("DISTRIBUTED") is True
+    assert settings.get("REDIS_URL") == "redis://from-command-line/0"  # -s wins over the file

@@ -15,6 +15,15 @@ from scrapy.exceptions import UsageError
 from crawler.extensions.run_summary import EXIT_NOT_FINISHED
 
 
+def apply_argument_settings(settings, spider_class, spargs) -> None:
+    """Settings a spider reads from its arguments (the sources file's [distributed] table),
+    below the command line's ``-s``."""
+    from_arguments = getattr(spider_class, "settings_from_arguments", None)
+    if from_arguments is not None:
+        for name, value in from_arguments(**spargs).items():
+            settings.set(name, value, priority="project")
+
+
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts) -> None:
         if len(args) != 1:
@@ -24,6 +33,7 @@ class Command(ScrapyCrawlCommand):
             spider_class = self.crawler_process.spider_loader.load(args[0])
         except KeyError as exc:
             raise UsageError(f"Spider not found: {args[0]}") from exc
+        apply_argument_settings(self.settings, spider_class, opts.spargs)
         check = getattr(spider_class, "check_arguments", None)
         # A distributed worker without arguments takes the seeded ones (crawler/distributed/seeds.py).
         worker_only = self.settings.getbool("DISTRIBUTED") and not opts.spargs

@@ -18,6 +18,7 @@ from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 from scrapy_redis.dupefilter import RFPDupeFilter
 
+from crawler.commands.crawl import apply_argument_settings
 from crawler.distributed import seeds, serializer
 from crawler.distributed.connection import redacted
 
@@ -55,6 +56,7 @@ class Command(ScrapyCommand):
         spargs = dict(opts.spargs)
         if urls:
             spargs["urls"] = ",".join([*urls, *filter(None, [spargs.get("urls")])])
+        apply_argument_settings(self.settings, spidercls, spargs)
         check = getattr(spidercls, "check_arguments", None)
         if check is not None:
             check(**spargs)  # UsageError, exit status 2

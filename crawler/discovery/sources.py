@@ -70,9 +70,11 @@ def load_sources(path: str | Path) -> list[SourceSite]:
         raise SourcesError(f"{path}: cannot read the sources file: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:  # also a table declared twice, i.e. a duplicate site name
         raise SourcesError(f"{path}: not valid TOML: {exc}") from None
-    unknown = sorted(set(document) - {"sites"})
+    unknown = sorted(set(document) - {"sites", "distributed"})
     if unknown:
-        raise SourcesError(f"{path}: unknown top-level key(s) {', '.join(map(repr, unknown))}; only [sites.NAME]")
+        raise SourcesError(f"{path}: unknown top-level key(s) {', '.join(map(repr, unknown))}; "
+                           "only [sites.NAME] and [distributed]")
+    distributed_settings(path, document)
     sites_table = document.get("sites")
     if not isinstance(sites_table, dict) or not sites_table:
         raise SourcesError(f"{path}: no sites; add at least one [sites.NAME] table")
@@ -85,6 +87,38 @@ def load_sources(path: str | Path) -> list[SourceSite]:
         seen[name.lower()] = name
         sites.append(site)
     return sites
+
+
+DISTRIBUTED_KEYS = {  # [distributed] key -> (setting, type)
+    "enabled": ("DISTRIBUTED", bool),
+    "redis_url": ("REDIS_URL", str),
+    "key_prefix": ("DISTRIBUTED_KEY_PREFIX", str),
+    "idle_exit": ("DISTRIBUTED_IDLE_EXIT", (int, float)),
+    "worker_timeout": ("DISTRIBUTED_WORKER_TIMEOUT", (int, float)),
+    "redis_outage": ("DISTRIBUTED_REDIS_OUTAGE", (int, float)),
+}
+
+
+def distributed_settings(path: str | Path, document: dict | None = None) -> dict[str, object]:
+    """Settings from the file's optional [distributed] table (``-s`` on the command line wins)."""
+    if document is None:
+        try:
+            with Path(path).open("rb") as stream:
+                document = tomllib.load(stream)
+        except (OSError, tomllib.TOMLDecodeError):
+            return {}  # load_sources reports it
+    table = document.get("distributed", {})
+    if not isinstance(table, dict):
+        raise SourcesError(f"{path}: distributed must be a table ([distributed])")
+    settings = {}
+    for key, value in table.items():
+        if key not in DISTRIBUTED_KEYS:
+            raise SourcesError(f"{path}: [distributed]: unknown key {key!r}; known: {', '.join(DISTRIBUTED_KEYS)}")
+        setting, kind = DISTRIBUTED_KEYS[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            raise SourcesError(f"{path}: [distributed]: {key} has the wrong type ({type(value).__name__})")
+        settings[setting] = value
+    return settings
 
 
 def select(sites: Iterable[SourceSite], only: str | None) -> list[SourceSite]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import scrapy
 from scrapy.exceptions import UsageError
 
-from crawler.discovery.sources import SourcesError, load_sources, select
+from crawler.discovery.sources import SourcesError, distributed_settings, load_sources, select
 
 from .discover import DiscoveringSpider
 
@@ -35,6 +35,14 @@ class SourcesSpider(DiscoveringSpider):
     @classmethod
     def check_arguments(cls, config=None, only=None, **kwargs) -> None:
         _sites(config, only)
+
+    @classmethod
+    def settings_from_arguments(cls, config=None, **kwargs) -> dict:
+        """The sources file's [distributed] table as settings (applied by `scrapy crawl` and `scrapy seed`)."""
+        try:
+            return distributed_settings(config) if config else {}
+        except SourcesError as exc:
+            raise UsageError(str(exc)) from None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
