@@ -8,10 +8,10 @@ The generated news site of benchmarks/crawl.py (cached by seed and page count), 
 ARCHIVE_DIR, ``scrapy seed sitemap SITE/sitemap.xml``, then N ``scrapy crawl sitemap
 -s DISTRIBUTED=1`` processes started together with the project's full pipeline (capture, WARC,
 extraction pool, text, catalog, shared catalog in Redis) and ``DISTRIBUTED_IDLE_EXIT=0``.
-Measured: wall time from starting the workers until the last one exits, responses fetched and
-articles archived (the workers' stats files; pages/s counts responses), CPU seconds of each worker with its extraction processes (wait4 rusage),
-of nginx's worker and of redis-server. The table shows each N's median; the speed-up is
-pages/s of 2 workers over 1 in the same rounds.
+Measured: wall time from starting the workers until the last one exits; responses fetched and
+articles archived (the workers' stats files; pages/s counts responses); CPU seconds of each worker
+with its extraction processes (wait4 rusage), of nginx's worker and of redis-server. The table
+shows each N's median; the speed-up is pages/s of 2 workers over 1 in the same rounds.
 """
 
 from __future__ import annotations
