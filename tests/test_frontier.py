@@ -65,6 +65,15 @@ def test_leases_and_their_return(frontier):
     assert frontier.size().empty
 
 
+def test_taking_a_lease_again_returns_the_same_request(frontier):
+    # a retry after the reply was lost must not take a second request under the same lease
+    frontier.push(b'{"url":"one"}', priority=1)
+    frontier.push(b'{"url":"two"}', priority=0)
+    assert frontier.take("w#1") == b'{"url":"one"}'
+    assert frontier.take("w#1") == b'{"url":"one"}'
+    assert (frontier.size().queued, frontier.size().leased) == (1, 1)
+
+
 def test_a_run_ends_only_when_nothing_is_queued_or_leased(frontier):
     frontier.server.sadd(frontier.keys.dupefilter, "fingerprint")
     frontier.add_seed_arguments({"urls": "https://example.com/"})

@@ -28,8 +28,11 @@ LEASE_SEPARATOR = "#"
 # request.meta key set on a request put back from a worker that did not finish it
 RETURNED_META = "frontier_returned"
 
-# KEYS: queue, leases, lease_scores; ARGV: lease id
+# KEYS: queue, leases, lease_scores; ARGV: lease id. Idempotent: taking an existing lease again
+# (a retry after the reply was lost) returns the same request instead of a second one.
 _TAKE = """
+local have = redis.call('HGET', KEYS[2], ARGV[1])
+if have then return have end
 local top = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #top == 0 then return false end
 redis.call('ZREM', KEYS[1], top[1])

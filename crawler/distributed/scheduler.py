@@ -72,6 +72,7 @@ class DistributedScheduler(RedisScheduler):
         self.unpushed: list[bytes] = []  # encoded requests Redis did not take yet
         self.unacked: list[str] = []  # leases finished while Redis was away
         self._lease_numbers = itertools.count(1)
+        self._retry_lease: str | None = None
         self.presence = WorkerPresence(crawler, self)
 
     @classmethod
@@ -151,12 +152,16 @@ class DistributedScheduler(RedisScheduler):
     def next_request(self):
         if self.outage_since is not None:
             return None
-        lease = f"{self.worker}{LEASE_SEPARATOR}{next(self._lease_numbers)}"
+        # After a failed take the same lease is asked for again: Redis may have granted it
+        # before the connection dropped.
+        lease = self._retry_lease or f"{self.worker}{LEASE_SEPARATOR}{next(self._lease_numbers)}"
         try:
             data = self.frontier.take(lease)
         except redis.RedisError as exc:
+            self._retry_lease = lease
             self.redis_failed(exc, "taking a request")
             return None
+        self._retry_lease = None
         if data is None:
             return None
         try:

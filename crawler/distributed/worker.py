@@ -134,6 +134,13 @@ class WorkerPresence:
         if self.scheduler.outage_since is not None or self.scheduler.unpushed:
             raise DontCloseSpider
         try:
+            if not self.scheduler.unacked and self.scheduler._retry_lease is None:
+                # Idle, so nothing this worker holds is in progress: a lease still under its
+                # name was granted by a call whose reply never arrived. Put it back.
+                returned = self.frontier.give_back_worker(self.worker)
+                if returned:
+                    logger.warning("Worker %s put back %d requests it had been granted but never received",
+                                   self.worker, returned)
             size = self.frontier.size()
         except redis.RedisError as exc:
             self.scheduler.redis_failed(exc, "checking the frontier")
