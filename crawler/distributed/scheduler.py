@@ -72,7 +72,7 @@ class DistributedScheduler(RedisScheduler):
         self.unpushed: list[bytes] = []  # encoded requests Redis did not take yet
         self.unacked: list[str] = []  # leases finished while Redis was away
         self._lease_numbers = itertools.count(1)
-        self._retry_lease: str | None = None
+        self.retry_lease: str | None = None
         self.presence = WorkerPresence(crawler, self)
 
     @classmethod
@@ -154,14 +154,14 @@ class DistributedScheduler(RedisScheduler):
             return None
         # After a failed take the same lease is asked for again: Redis may have granted it
         # before the connection dropped.
-        lease = self._retry_lease or f"{self.worker}{LEASE_SEPARATOR}{next(self._lease_numbers)}"
+        lease = self.retry_lease or f"{self.worker}{LEASE_SEPARATOR}{next(self._lease_numbers)}"
         try:
             data = self.frontier.take(lease)
         except redis.RedisError as exc:
-            self._retry_lease = lease
+            self.retry_lease = lease
             self.redis_failed(exc, "taking a request")
             return None
-        self._retry_lease = None
+        self.retry_lease = None
         if data is None:
             return None
         try:

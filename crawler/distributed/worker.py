@@ -134,7 +134,7 @@ class WorkerPresence:
         if self.scheduler.outage_since is not None or self.scheduler.unpushed:
             raise DontCloseSpider
         try:
-            if not self.scheduler.unacked and self.scheduler._retry_lease is None:
+            if not self.scheduler.unacked and self.scheduler.retry_lease is None:
                 # Idle, so nothing this worker holds is in progress: a lease still under its
                 # name was granted by a call whose reply never arrived. Put it back.
                 returned = self.frontier.give_back_worker(self.worker)
