@@ -12,7 +12,7 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from tests.conftest import keep_archive, run_crawl
-from tests.localsite import PARAGRAPHS, LocalSite, article_html
+from tests.localsite import PARAGRAPHS, LocalSite, Route, article_html
 from tests.pywb import pywb_replay
 
 pytestmark = pytest.mark.e2e
@@ -124,3 +124,24 @@ def test_pywb_resolves_the_revisit_to_its_original(runs):
     assert status == 200
     assert body == gzip.decompress(original[4])
     assert headers["memento-datetime"] == when.strftime("%a, %d %b %Y %H:%M:%S GMT")
+
+
+def test_one_payload_at_a_second_article_url_is_archived_in_full(tmp_path):
+    # A revisit beside the new URL's text record (same URL, same second) would replay as the text in
+    # pywb, so an article URL new to the catalog gets a full response even when its payload is known.
+    site = LocalSite()
+    body = article_html("The same story under two addresses").encode()
+    for path in ("/copy/one", "/copy/two"):
+        site.routes[path] = Route(headers=[("Content-Type", "text/html; charset=utf-8")], body=body)
+    site.start()
+    archive = tmp_path / "archive"
+    try:
+        first = run_crawl(archive, "urls=" + site.url("/copy/one"))
+        second = run_crawl(archive, "urls=" + site.url("/copy/two"))
+    finally:
+        site.stop()
+    assert first.returncode == 0 and second.returncode == 0, second.stderr[-2000:]
+    kinds = {(h["WARC-Target-URI"], kind) for _, kind, h, _, _ in warc_records(archive).values()
+             if kind in ("response", "revisit", "conversion") and "/copy/" in h["WARC-Target-URI"]}
+    assert kinds == {(site.url(p), k) for p in ("/copy/one", "/copy/two") for k in ("response", "conversion")}
+    keep_archive(archive)

@@ -14,7 +14,7 @@ import sqlite3
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.distributed.frontier import RETURNED_META
+from crawler.middlewares.recrawl import ARTICLE_META
 from crawler.resources import catalog, run_id, stop_on_write_error, warc_writer
 from pipelines.catalog import Catalog
 from pipelines.warc import RecordLocation, RevisitOf, WarcFileWriter, sha1_digest
@@ -78,11 +78,11 @@ class WarcCapture:
 
     async def _archive(self, exchange: RawExchange, request) -> RecordLocation:
         revisit_of, original = self._original(exchange)
-        if revisit_of is not None and request is not None and request.meta.get(RETURNED_META) \
+        if revisit_of is not None and request is not None and request.meta.get(ARTICLE_META) \
                 and self.catalog.latest_revision(exchange.url) is None:
-            # Re-fetched for a distributed worker that died before storing the article: its
-            # text record follows, and a revisit beside a text record of the same URL and
-            # second replays as the text in pywb. Archive this copy in full.
+            # An article page new to the catalog gets its text (conversion) record under the same
+            # URL right after, and pywb replays a revisit beside a text record of the same second
+            # as the text: the first copy of an article under a URL is archived in full.
             revisit_of, original = None, None
         # Digests and gzip in a worker thread (zlib and hashlib release the GIL);
         # appending stays in the reactor thread, one record pair at a time.
