@@ -46,7 +46,8 @@ WARC_GZIP_LEVEL = 6
 # always flushed per record and fsynced on close.
 WARC_FSYNC = False
 # Write a 200 response whose payload is already archived (this run or an earlier
-# one) as a revisit record (identical-payload-digest) instead of a second copy.
+# one) as a revisit record (identical-payload-digest) instead of a second copy; not for an
+# article URL new to the catalog (its text record would shadow the revisit in pywb).
 WARC_DEDUP = True
 # Keep Authorization, Cookie and Proxy-Authorization in request records
 # (they are sent, but left out of the archive unless this is True).
