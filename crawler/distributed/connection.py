@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
+
+from crawler.extensions.redact_secrets import redact
 
 
 def redis_client(url: str, *, timeout: float = 10.0) -> redis.Redis:
@@ -25,13 +26,8 @@ def redis_client(url: str, *, timeout: float = 10.0) -> redis.Redis:
 
 
 def redacted(url: str) -> str:
-    """The URL without its password, for logs."""
-    parts = urlsplit(url)
-    if parts.password:
-        host = parts.hostname or ""
-        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
-    return url
+    """The URL without its password, for logs and output."""
+    return redact(url)
 
 
 def worker_name(pid: int) -> str:
