@@ -32,14 +32,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import newssite  # noqa: E402
-from crawl import ensure_site, load, machine  # noqa: E402
+from crawl import ensure_site, load, machine, proc_cpu_seconds  # noqa: E402
 from nginx import Nginx, free_port  # noqa: E402
-
-
-def proc_cpu(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def start_redis(directory: Path) -> tuple[subprocess.Popen, str]:
@@ -68,7 +62,7 @@ def run(workers: int, round_: int, base: str, redis_url: str, redis_pid: int, ng
     cmd = [sys.executable, "-m", "scrapy", "crawl", "sitemap", "-s", "DISTRIBUTED=1", *common,
            "-s", f"ARCHIVE_DIR={archive}", "-s", "DISTRIBUTED_IDLE_EXIT=0", "-s", "LOG_LEVEL=WARNING",
            "-s", "ARCHIVE_REPORT=0", *sum((["-s", s] for s in extra), [])]
-    nginx_before, redis_before = nginx.worker_cpu_seconds(), proc_cpu(redis_pid)
+    nginx_before, redis_before = nginx.worker_cpu_seconds(), proc_cpu_seconds(redis_pid)
     started = time.perf_counter()
     logs = [open(archive / f"worker-{n}.log", "w") for n in range(workers)]  # noqa: SIM115
     pids = [subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT).pid for log in logs]
@@ -86,7 +80,7 @@ def run(workers: int, round_: int, base: str, redis_url: str, redis_pid: int, ng
     result = {"workers": workers, "round": round_, "wall_s": wall, "archived": archived, "fetched": fetched,
               "per_worker": [s["fetched"] for s in stats], "exit": statuses, "pages_per_s": fetched / wall,
               "worker_cpu_s": cpu, "nginx_cpu_s": nginx.worker_cpu_seconds() - nginx_before,
-              "redis_cpu_s": proc_cpu(redis_pid) - redis_before}
+              "redis_cpu_s": proc_cpu_seconds(redis_pid) - redis_before}
     shutil.rmtree(archive, ignore_errors=True)
     return result
 

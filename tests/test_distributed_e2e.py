@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -106,8 +107,6 @@ def warc_responses(*archives: Path) -> Counter:
 
 
 def stat(output: str, key: str) -> int:
-    import re
-
     found = re.search(rf"'{re.escape(key)}': (\d+)", output)
     return int(found.group(1)) if found else 0
 

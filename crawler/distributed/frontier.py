@@ -134,24 +134,22 @@ class Frontier:
 
     def give_back_worker(self, worker: str) -> int:
         """Put every request leased by ``worker`` back into the queue."""
-        mine = [lease for lease in self._lease_ids() if lease_owner(lease) == worker]
-        return self.give_back(mine)
+        return self.give_back(self._leases_by_owner().get(worker, []))
 
     def reclaim_dead(self, me: str) -> dict[str, int]:
         """Requeue the leases of workers that stopped reporting: {worker: requests}."""
-        owners: dict[str, list[str]] = {}
-        for lease in self._lease_ids():
-            owner = lease_owner(lease)
-            if owner != me:
-                owners.setdefault(owner, []).append(lease)
         reclaimed = {}
-        for owner, leases in owners.items():
-            if not self.server.exists(self.keys.alive(owner)):
+        for owner, leases in self._leases_by_owner().items():
+            if owner != me and not self.server.exists(self.keys.alive(owner)):
                 reclaimed[owner] = self.give_back(leases)
         return {owner: n for owner, n in reclaimed.items() if n}
 
-    def _lease_ids(self) -> list[str]:
-        return [k.decode() if isinstance(k, bytes) else k for k in self.server.hkeys(self.keys.leases)]
+    def _leases_by_owner(self) -> dict[str, list[str]]:
+        owners: dict[str, list[str]] = {}
+        for lease in self.server.hkeys(self.keys.leases):
+            lease = lease.decode() if isinstance(lease, bytes) else lease
+            owners.setdefault(lease_owner(lease), []).append(lease)
+        return owners
 
     def size(self) -> FrontierSize:
         with self.server.pipeline(transaction=False) as pipe:
@@ -208,8 +206,4 @@ class Frontier:
         return found
 
     def leases_by_worker(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for lease in self._lease_ids():
-            owner = lease_owner(lease)
-            counts[owner] = counts.get(owner, 0) + 1
-        return counts
+        return {owner: len(leases) for owner, leases in self._leases_by_owner().items()}

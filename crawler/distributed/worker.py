@@ -19,7 +19,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from crawler.extensions.run_summary import FRONTIER_UNAVAILABLE_REASON
+from crawler.extensions.run_summary import FRONTIER_UNAVAILABLE_REASON, summarize
 from crawler.resources import run_id
 
 from . import seeds
@@ -67,14 +67,12 @@ class WorkerPresence:
             return 0
 
     def info(self, state: str, reason: str | None = None) -> dict:
-        stats = self.crawler.stats
+        summary = summarize(self.crawler.stats.get_stats(), state)  # the run summary's counts
         return {
             "host": socket.gethostname(), "pid": os.getpid(), "run": run_id(self.crawler),
             "spider": self.spider.name if self.spider else None, "started": self.started, "state": state,
-            "reason": reason, "fetched": stats.get_value("downloader/response_count", 0),
-            "archived": stats.get_value("store/articles", 0), "revisits": stats.get_value("warc/revisits", 0),
-            "errors": sum(v for k, v in stats.get_stats().items()
-                          if k.startswith("crawl/failed/") and isinstance(v, int)),
+            "reason": reason, "fetched": summary["fetched"], "archived": summary["archived"],
+            "revisits": summary["warc_revisits"], "errors": summary["errors"],
         }
 
     # -- heartbeat -------------------------------------------------------------------
