@@ -18,6 +18,10 @@ class Article:
     warc_offset: int | None = None
     response_record_id: str | None = None
     payload_digest: str | None = None
+    # The request carried If-None-Match / If-Modified-Since: a 304 answers it ("unchanged").
+    conditional: bool = False
+    # The body is incomplete (connection lost, DOWNLOAD_FAIL_ON_DATALOSS off): never extracted.
+    truncated: bool = False
     # Filled by extraction.
     canonical_url: str | None = None
     title: str | None = None

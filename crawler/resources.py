@@ -16,7 +16,7 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import __version__
-from pipelines.catalog import Catalog
+from pipelines.catalog import Catalog, CatalogError
 from pipelines.warc import WarcFileWriter
 from pipelines.warc_check import recover_directory
 
@@ -88,7 +88,11 @@ def warc_writer(crawler) -> WarcFileWriter:
 def catalog(crawler) -> Catalog:
     db = _catalogs.get(crawler)
     if db is None:
-        db = Catalog(catalog_path(crawler.settings))
+        try:
+            db = Catalog(catalog_path(crawler.settings))
+        except CatalogError as exc:
+            logger.critical("%s", exc)
+            raise
         if crawler.settings.getbool("DISTRIBUTED"):
             from crawler.distributed.shared_catalog import SharedCatalog  # redis only when distributed
 

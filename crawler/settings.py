@@ -27,6 +27,12 @@ ARCHIVE_MAX_ERROR_RATE = 0.5
 # link-local addresses (checked after DNS). True allows them, for intranets.
 ARCHIVE_ALLOW_PRIVATE = False
 
+# Limits on a response head (status line and header lines), far above what real servers
+# send (600 Set-Cookie lines happen; Chrome stops at 256 KiB). A head over them is archived
+# as far as it fits, marked WARC-Truncated: length, and the request fails.
+ARCHIVE_MAX_HEADER_LINES = 10_000
+ARCHIVE_MAX_HEADER_BYTES = 1024 * 1024
+
 # --- ARCHIVE_REPORT: the HTML report of each run ----------------------------------
 # When a crawl ends, write ARCHIVE_DIR/reports/<run_id>/report.html (articles with
 # links to their text and replay URL, drops, errors, status codes and bytes by site,
@@ -65,6 +71,10 @@ EXTRACT_MAX_BYTES = 8 * 1024 * 1024
 # Extraction runs in this many worker processes (empty: one per core), off the
 # reactor thread; 0 extracts in the crawl process itself.
 EXTRACT_WORKERS = None
+# Seconds one page may take in a worker (0: no limit). A page over it is archived but not
+# extracted (extract/dropped/timeout) and its worker is replaced; the crawl goes on. With
+# EXTRACT_WORKERS = 0 there is no limit (nothing can stop the reactor thread safely).
+EXTRACT_TIMEOUT = 5
 # Pages submitted to the workers at once (0: twice the workers). Scrapy stops
 # fetching while SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of responses wait.
 EXTRACT_MAX_PENDING = 0
@@ -173,6 +183,10 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.recrawl.RecrawlMiddleware": 60,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
+}
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+    "crawler.middlewares.url_length.CountedUrlLengthMiddleware": 800,
 }
 EXTENSIONS = {
     "crawler.extensions.redact_secrets.RedactSecrets": -100,

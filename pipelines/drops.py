@@ -31,6 +31,21 @@ class NoArticleText(NotAnArticle):
     reason = "no_text"
 
 
+class Truncated(NotAnArticle):
+    """The body did not arrive whole: archived as received, marked, not extracted."""
+
+    reason = "truncated"
+
+
+class ExtractionTimeout(NotAnArticle):
+    """Extraction ran past EXTRACT_TIMEOUT: the page is archived, not extracted."""
+
+    reason = "timeout"
+
+    def __init__(self, message: str):
+        DropItem.__init__(self, message, log_level="WARNING")
+
+
 class TooLarge(NotAnArticle):
     reason = "too_large"
 

@@ -1,18 +1,21 @@
-"""Extraction off the reactor thread, in a pool of worker processes.
+"""Extraction off the reactor thread, in worker processes, each page with a time limit.
 
 trafilatura costs ~10 ms of CPU per page; done in the reactor thread it
 serialises the crawl on one core and stalls downloads. Here each page is sent
-to a worker process and awaited, so the reactor keeps downloading and both
-cores extract.
+to a worker process and awaited, so the reactor keeps downloading and every
+core extracts.
 
-- Back-pressure: at most ``max_pending`` pages are submitted at once; the rest
-  wait in the pipeline, and Scrapy stops fetching while the responses waiting
-  in its scraper exceed SCRAPER_SLOT_MAX_ACTIVE_SIZE, so memory stays bounded.
-- A worker that dies (killed, out of memory, a crash in a C extension) breaks
-  the whole ProcessPoolExecutor: the pool is replaced, and each page that was
-  in it is tried once more alone, in a one-worker pool of its own, so that the
-  page that kills its worker fails (with a clear error) and its neighbours do
-  not. The crawl goes on.
+- Each worker is a process of its own with a pipe: the pool always knows which
+  page a worker holds. A page that runs past ``timeout`` seconds has its worker
+  killed and replaced (``ExtractionTimedOut``); a page whose worker dies (killed,
+  out of memory, a crash in a C extension) fails alone (``WorkerCrashed``); the
+  other workers and their pages never notice. (concurrent.futures' process pool
+  can do neither: a running task cannot be stopped, and one dead worker breaks
+  the whole pool.)
+- Back-pressure: at most ``max_pending`` pages are inside the pool at once
+  (waiting for a worker or being extracted); the rest wait in the pipeline, and
+  Scrapy stops fetching while the responses waiting in its scraper exceed
+  SCRAPER_SLOT_MAX_ACTIVE_SIZE, so memory stays bounded.
 
 No Scrapy imports: the pipeline decides what to do with the results.
 """
@@ -23,30 +26,24 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 
 logger = logging.getLogger(__name__)
 
+READY = "ready"
+START_TIMEOUT = 120.0  # seconds for a new worker to import the extractor
+
 
 class WorkerCrashed(RuntimeError):
-    """The page's extraction killed its worker process twice."""
+    """The page's extraction killed its worker process."""
 
 
-def _warm_up(function_path: str, parent_pid: int) -> None:
-    """Import the extractor (trafilatura, lxml) once per worker, not per page, and
-    leave with the crawl: a crawl killed with SIGKILL cannot stop its workers."""
-    load_function(function_path)
-    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    while os.getppid() == parent_pid:
-        time.sleep(1)
-    os._exit(0)
+class ExtractionTimedOut(RuntimeError):
+    """The page's extraction ran past the pool's time limit; its worker was replaced."""
 
 
 _loaded: dict[str, Callable] = {}
@@ -62,68 +59,144 @@ def load_function(function_path: str) -> Callable:
     return function
 
 
-def _run(function_path: str, args: tuple, kwargs: dict):
-    return load_function(function_path)(*args, **kwargs)
+def _exit_with_parent(parent_pid: int) -> None:
+    """A crawl killed with SIGKILL cannot stop its workers: they leave on their own."""
+    while os.getppid() == parent_pid:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _serve(conn, function_path: str, parent_pid: int) -> None:
+    """A worker: import the extractor once, then answer one page at a time."""
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True, name="parent-watch").start()
+    function = load_function(function_path)
+    conn.send(READY)
+    while True:
+        try:
+            message = conn.recv()
+        except EOFError:
+            return
+        if message is None:
+            return
+        args, kwargs = message
+        try:
+            answer = (True, function(*args, **kwargs))
+        except Exception as exc:  # the page's error, given back to the pipeline
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            conn.send((False, RuntimeError(f"unpicklable extraction result: {exc!r}")))
+
+
+class _TimedOut(Exception):
+    pass
+
+
+class _Worker:
+    def __init__(self, context, function_path: str):
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, function_path, os.getpid()), daemon=True,
+                                       name="extract-worker")
+        self.process.start()
+        child.close()
+        self.ready = False
+
+    def call(self, args: tuple, kwargs: dict, timeout: float | None) -> tuple[bool, object]:
+        """Blocking (run in a thread): one page to the worker and its answer back."""
+        if not self.ready:
+            if not self.conn.poll(START_TIMEOUT):
+                raise _TimedOut
+            self.ready = self.conn.recv() == READY
+        self.conn.send((args, kwargs))
+        if not self.conn.poll(timeout):  # also True when the worker died: recv raises EOFError
+            raise _TimedOut
+        return self.conn.recv()
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+        self.conn.close()
 
 
 class ExtractionPool:
-    def __init__(self, function_path: str, workers: int, max_pending: int | None = None):
+    def __init__(self, function_path: str, workers: int, max_pending: int | None = None, timeout: float = 0):
         self.function_path = function_path
         self.workers = max(1, workers)
         self.max_pending = max_pending or 2 * self.workers
-        self._executor: ProcessPoolExecutor | None = None
+        self.timeout = timeout or None  # seconds a page may take; None: no limit
+        self._context = multiprocessing.get_context("spawn")
+        self._idle: asyncio.Queue | None = None
+        self._all: list[_Worker] = []
+        self._threads: ThreadPoolExecutor | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self.pending = 0
         self.max_pending_seen = 0
         self.restarts = 0
 
-    def _new_executor(self, workers: int) -> ProcessPoolExecutor:
-        # spawn: fresh interpreters, never a fork of the crawler with its reactor,
-        # sockets and open files; and their parent is the crawl itself, which
-        # their watchdog follows (a forkserver in between outlives a killed crawl).
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(workers, mp_context=context, initializer=_warm_up,
-                                   initargs=(self.function_path, os.getpid()))
+    def _start(self) -> None:
+        # spawn: fresh interpreters, never a fork of the crawler with its reactor, sockets
+        # and open files; their parent is the crawl itself, which their watchdog follows.
+        self._semaphore = asyncio.Semaphore(self.max_pending)
+        self._idle = asyncio.Queue()
+        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="extract-pipe")
+        for _ in range(self.workers):
+            self._add_worker()
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = self._new_executor(self.workers)
-        return self._executor
+    def _add_worker(self) -> None:
+        worker = _Worker(self._context, self.function_path)
+        self._all.append(worker)
+        self._idle.put_nowait(worker)
 
-    def _replace_pool(self, broken: ProcessPoolExecutor) -> None:
-        if self._executor is broken:
-            self._executor = None
-            self.restarts += 1
-            broken.shutdown(wait=False, cancel_futures=True)
-            logger.error("An extraction worker died; starting a new pool (restart %d)", self.restarts)
+    def _replace(self, worker: _Worker, why: str) -> None:
+        self._all.remove(worker)
+        worker.stop(kill=True)
+        self.restarts += 1
+        logger.error("Extraction worker %s %s; a new one takes its place (restart %d)", worker.process.pid, why,
+                     self.restarts)
+        self._add_worker()
 
     async def run(self, *args, **kwargs):
         """The extractor's result for one page, computed in a worker process."""
         if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.max_pending)
+            self._start()
         async with self._semaphore:
             self.pending += 1
             self.max_pending_seen = max(self.max_pending_seen, self.pending)
             try:
-                executor = self._pool()
-                try:
-                    return await asyncio.wrap_future(executor.submit(_run, self.function_path, args, kwargs))
-                except BrokenProcessPool:
-                    self._replace_pool(executor)
-                return await self._run_alone(args, kwargs)
+                return await self._run(args, kwargs)
             finally:
                 self.pending -= 1
 
-    async def _run_alone(self, args: tuple, kwargs: dict):
-        alone = self._new_executor(1)
+    async def _run(self, args: tuple, kwargs: dict):
+        worker = await self._idle.get()
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.wrap_future(alone.submit(_run, self.function_path, args, kwargs))
-        except BrokenProcessPool as exc:
-            raise WorkerCrashed("the extraction worker died on this page, twice") from exc
-        finally:
-            alone.shutdown(wait=False, cancel_futures=True)
+            ok, value = await loop.run_in_executor(self._threads, worker.call, args, kwargs, self.timeout)
+        except _TimedOut:
+            self._replace(worker, f"ran past {self.timeout}s on a page")
+            raise ExtractionTimedOut(f"extraction took more than {self.timeout}s") from None
+        except (EOFError, OSError) as exc:
+            self._replace(worker, "died on a page")
+            raise WorkerCrashed("the extraction worker died on this page") from exc
+        self._idle.put_nowait(worker)
+        if ok:
+            return value
+        raise value
 
     def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        for worker in self._all:
+            worker.stop()
+        self._all.clear()
+        if self._threads is not None:
+            self._threads.shutdown(wait=True)
+            self._threads = None

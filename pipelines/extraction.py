@@ -25,7 +25,7 @@ from lxml import etree
 
 from . import drops, site_lines, stories
 from .extract import SiteRules, looks_like_html
-from .extract_pool import ExtractionPool, WorkerCrashed, load_function
+from .extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed, load_function
 from .junk import RepeatedLineLearner
 
 logger = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ def extraction_pool(settings) -> ExtractionPool | None:
     if workers <= 0:
         return None
     return ExtractionPool("pipelines.extraction.extract_page", workers,
-                          settings.getint("EXTRACT_MAX_PENDING") or None)
+                          settings.getint("EXTRACT_MAX_PENDING") or None, settings.getfloat("EXTRACT_TIMEOUT"))
 
 
 def rules_for_host(rules: Mapping[str, SiteRules], host: str) -> SiteRules | None:
@@ -167,6 +167,9 @@ class ExtractionPipeline:
                     article, story_fingerprint = await self.pool.run(*args, fingerprint=self.fingerprint, **kwargs)
                 else:
                     article, story_fingerprint = extract_page(*args, fingerprint=self.fingerprint, **kwargs)
+            except ExtractionTimedOut as exc:
+                logger.warning("Extraction of %s ran past EXTRACT_TIMEOUT: archived, not extracted", url)
+                raise drops.ExtractionTimeout(f"{exc}: {url}") from exc
             except WorkerCrashed as exc:
                 logger.error("Extraction worker died on %s", url)
                 raise drops.ExtractionFailed(f"{exc}: {url}") from exc
@@ -188,6 +191,8 @@ class ExtractionPipeline:
         url, status = adapter["url"], adapter["status"]
         if not 200 <= status < 300:
             raise drops.HttpErrorStatus(f"HTTP {status}: {url}")
+        if adapter.get("truncated"):
+            raise drops.Truncated(f"incomplete body ({len(adapter['body'])} bytes received): {url}")
         media_type = adapter["content_type"].split(";", 1)[0].strip().lower()
         if media_type and media_type not in self.content_types:
             raise drops.NotHtml(f"{media_type or 'no content type'}: {url}")

@@ -32,7 +32,7 @@ class UnchangedFilterPipeline:
 
     def _check(self, adapter: ItemAdapter) -> None:
         url = adapter["url"]
-        if adapter["status"] == 304:
+        if adapter["status"] == 304 and adapter.get("conditional"):
             raise drops.Unchanged(f"not modified since the last capture: {url}")
         latest = self.catalog.latest_revision(url)
         if latest is not None and latest["payload_digest"] == adapter.get("payload_digest"):

@@ -20,6 +20,7 @@ import socket
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.timeutils import datetime_to_iso_date
@@ -32,6 +33,13 @@ OPEN_SUFFIX = ".open"
 HTTP_REQUEST_TYPE = "application/http;msgtype=request"
 HTTP_RESPONSE_TYPE = "application/http;msgtype=response"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# Header lines the stored block changes are kept under this prefix (pywb's convention).
+ORIG_HEADER_PREFIX = b"X-Archive-Orig-"
+# WARC field naming what the HTTP parser refused or found ambiguous in a response.
+FRAMING_ERROR_FIELD = "X-Archive-Framing-Error"
+# WARC-Target-URI of text records: never the page's own URI, so no replay tool serves
+# the text for the page (Browsertrix writes its text records under urn:text: too).
+TEXT_URI_PREFIX = "urn:text:"
 
 
 def sha1_digest(data: bytes) -> str:
@@ -71,6 +79,62 @@ def http_head(block: bytes) -> bytes:
     """Status line and headers of an HTTP message block, with the blank line."""
     head_end = block.find(b"\r\n\r\n")
     return block if head_end < 0 else block[: head_end + 4]
+
+
+class HttpResponse(Protocol):
+    """What a response record is built from (the capture layer's exchange)."""
+
+    status_line: bytes
+    header_lines: list[bytes]  # as received, without line ends
+    body: bytes  # transfer-decoded, content codings kept
+    has_body: bool  # False for HEAD, 1xx, 204, 304: a Content-Length there describes no body
+    dechunked: bool
+    trailer_lines: list[bytes]
+    truncated: str | None
+
+
+def _field_name(line: bytes) -> bytes:
+    return line.partition(b":")[0].strip().lower()
+
+
+def response_block(response: HttpResponse) -> bytes:
+    """Status line and header lines as received, over the stored body.
+
+    The stored body is de-chunked, so ``Transfer-Encoding`` no longer describes
+    it: it is kept as ``X-Archive-Orig-Transfer-Encoding``. A ``Content-Length``
+    is kept only when it is one plain number equal to the stored body's length;
+    otherwise (chunked, cut short, listed as ``N, N``, repeated or conflicting)
+    every such line is kept under the prefix and one for the stored body is
+    added, as also for bodies framed by the connection closing. Stored headers
+    therefore always describe the stored body, and replay tools never wait for
+    bytes that never came. Chunked trailer fields follow as
+    ``X-Archive-Orig-Trailer-NAME``.
+    """
+    body = response.body
+    lengths = [line for line in response.header_lines if _field_name(line) == b"content-length"]
+    exact = (len(lengths) == 1 and lengths[0].partition(b":")[2].strip() == str(len(body)).encode()
+             and not response.truncated and not response.dechunked)
+    keep_lengths = exact or not response.has_body
+    lines = []
+    for line in response.header_lines:
+        name = _field_name(line)
+        if response.has_body and (name == b"transfer-encoding" or (name == b"content-length" and not keep_lengths)):
+            line = ORIG_HEADER_PREFIX + line.lstrip()
+        lines.append(line)
+    lines += [ORIG_HEADER_PREFIX + b"Trailer-" + line.lstrip() for line in response.trailer_lines]
+    if response.has_body and not exact and (body or response.truncated or lengths or response.dechunked):
+        lines.append(b"Content-Length: %d" % len(body))
+    return b"\r\n".join([response.status_line, *lines]) + b"\r\n\r\n" + body
+
+
+def request_block(head: bytes, body: bytes, omit_headers: tuple[bytes, ...] = ()) -> bytes:
+    """The request as sent, without the header lines named in ``omit_headers``."""
+    if omit_headers:
+        wanted = {name.lower() for name in omit_headers}
+        lines = head[:-4].split(b"\r\n")
+        kept = [lines[0], *(ln for ln in lines[1:] if _field_name(ln) not in wanted)]
+        head = b"\r\n".join(kept) + b"\r\n\r\n"
+    return head + body
 
 
 @dataclass(frozen=True)
@@ -317,6 +381,7 @@ class WarcFileWriter:
         when: dt.datetime,
         ip_address: str | None = None,
         truncated: str | None = None,
+        framing_error: str | None = None,
         revisit_of: RevisitOf | None = None,
     ) -> list[PreparedRecord]:
         """A response record and its request record, linked both ways, ready to append.
@@ -344,6 +409,8 @@ class WarcFileWriter:
             truncated = "length"  # the block stops where the payload would start
         if truncated:
             response_fields.append(("WARC-Truncated", truncated))
+        if framing_error:
+            response_fields.append((FRAMING_ERROR_FIELD, " ".join(framing_error.split())[:500]))
         level = self.gzip_level
         return [
             prepare_record(warc_type, response_block, gzip_level=level, record_id=response_id, date=date,
@@ -354,6 +421,25 @@ class WarcFileWriter:
                            target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", response_id)]),
         ]
 
+    def write_unanswered(self, url: str, *, request_block: bytes, received: bytes, when: dt.datetime,
+                         ip_address: str | None, error: str) -> tuple[RecordLocation, RecordLocation]:
+        """A request that got no HTTP response: the request record, and a ``metadata``
+        record holding the bytes that came instead (never a response record)."""
+        date = warc_date(when)
+        metadata_id, request_id = self.make_id(), self.make_id()
+        common = [("WARC-IP-Address", ip_address)] if ip_address else []
+        level = self.gzip_level
+        metadata, request = self.append([
+            prepare_record("metadata", received, gzip_level=level, record_id=metadata_id, date=date,
+                           content_type="application/octet-stream", target_uri=url,
+                           extra_fields=[("WARC-Concurrent-To", request_id),
+                                         (FRAMING_ERROR_FIELD, " ".join(error.split())[:500])]),
+            prepare_record("request", request_block, gzip_level=level, record_id=request_id, date=date,
+                           payload_digest=sha1_digest(http_payload(request_block)), content_type=HTTP_REQUEST_TYPE,
+                           target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", metadata_id)]),
+        ])
+        return metadata, request
+
     def write_conversion(
         self,
         url: str,
@@ -363,13 +449,14 @@ class WarcFileWriter:
         when: dt.datetime,
         content_type: str = "text/plain; charset=utf-8",
     ) -> RecordLocation:
-        """A conversion record: text derived from the response ``refers_to``."""
+        """A conversion record: text derived from the response ``refers_to``, under
+        ``urn:text:URL`` (see TEXT_URI_PREFIX); the catalog links it to the page."""
         return self.write_record(
             "conversion",
             text,
             content_type=content_type,
             date=warc_date(when),
-            target_uri=url,
+            target_uri=TEXT_URI_PREFIX + url,
             extra_fields=[("WARC-Refers-To", refers_to)],
             payload_digest=sha1_digest(text),
         )

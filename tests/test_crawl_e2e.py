@@ -183,6 +183,7 @@ def test_conversion_records_hold_the_text_files(crawl):
     for row in rows.values():
         record = conversions[row["conversion_record_id"]]
         assert record[2]["WARC-Refers-To"] == row["response_record_id"]
+        assert record[2]["WARC-Target-URI"] == "urn:text:" + row["url"]  # never the page's own URI
         assert record[2]["Content-Type"] == "text/plain; charset=utf-8"
         assert record[4] == (crawl["archive"] / row["text_path"]).read_bytes()
 

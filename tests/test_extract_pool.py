@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from pipelines.extract import extract_article
-from pipelines.extract_pool import ExtractionPool, WorkerCrashed
+from pipelines.extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from tests.localsite import article_html
 
 PAGES = {f"http://site.example/news/{n}": article_html(f"Story {n} of the day").encode() for n in range(6)}
@@ -17,7 +17,7 @@ def run_all(pool: ExtractionPool, pages: dict[str, bytes]) -> dict[str, object]:
     async def one(url, body):
         try:
             return await pool.run(body, url)
-        except WorkerCrashed as exc:
+        except (WorkerCrashed, ExtractionTimedOut) as exc:
             return exc
 
     async def everything():
@@ -44,6 +44,16 @@ def test_a_worker_crash_fails_only_its_page():
     for url in PAGES:
         assert results[url] == extract_article(PAGES[url], url), url
     assert pool.restarts >= 1
+
+
+def test_a_page_over_the_time_limit_is_stopped_and_the_others_go_on():
+    pages = {"http://site.example/hang/1": PAGES["http://site.example/news/0"], **PAGES}
+    pool = ExtractionPool("tests.extractors.hang_on_marked_pages", workers=2, timeout=1)
+    results = run_all(pool, pages)
+    assert isinstance(results["http://site.example/hang/1"], ExtractionTimedOut)
+    for url in PAGES:
+        assert results[url] == extract_article(PAGES[url], url), url
+    assert pool.restarts == 1  # the stuck worker was replaced, no other
 
 
 def test_pending_work_is_bounded():

@@ -126,9 +126,9 @@ def test_pywb_resolves_the_revisit_to_its_original(runs):
     assert headers["memento-datetime"] == when.strftime("%a, %d %b %Y %H:%M:%S GMT")
 
 
-def test_one_payload_at_a_second_article_url_is_archived_in_full(tmp_path):
-    # A revisit beside the new URL's text record (same URL, same second) would replay as the text in
-    # pywb, so an article URL new to the catalog gets a full response even when its payload is known.
+def test_one_payload_at_a_second_article_url_is_a_revisit_that_replays_as_the_page(tmp_path):
+    # Text records live under urn:text:URL, so a revisit never shares its URI with a text
+    # record that pywb could serve in its place (before, the first copy had to be archived in full).
     site = LocalSite()
     body = article_html("The same story under two addresses").encode()
     for path in ("/copy/one", "/copy/two"):
@@ -143,5 +143,11 @@ def test_one_payload_at_a_second_article_url_is_archived_in_full(tmp_path):
     assert first.returncode == 0 and second.returncode == 0, second.stderr[-2000:]
     kinds = {(h["WARC-Target-URI"], kind) for _, kind, h, _, _ in warc_records(archive).values()
              if kind in ("response", "revisit", "conversion") and "/copy/" in h["WARC-Target-URI"]}
-    assert kinds == {(site.url(p), k) for p in ("/copy/one", "/copy/two") for k in ("response", "conversion")}
+    assert kinds == {(site.url("/copy/one"), "response"), (site.url("/copy/two"), "revisit"),
+                     *(("urn:text:" + site.url(p), "conversion") for p in ("/copy/one", "/copy/two"))}
+    with pywb_replay(sorted((archive / "warc").glob("*.warc.gz"))) as replay:
+        for path in ("/copy/one", "/copy/two"):
+            status, headers, replayed = replay.get("29991231235959", site.url(path))  # the newest capture
+            assert status == 200 and replayed == body, path
+            assert headers["content-type"].startswith("text/html")
     keep_archive(archive)

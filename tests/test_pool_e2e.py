@@ -26,6 +26,8 @@ def site():
                                             body=article_html(f"Pool story number {n}").encode())
     local.prefix_routes.append(("/crash/", Route(headers=[("Content-Type", HTML)],
                                                  body=article_html("The page that kills its worker").encode())))
+    local.prefix_routes.append(("/hang/", Route(headers=[("Content-Type", HTML)],
+                                                body=article_html("The page that never ends").encode())))
     local.start()
     yield local
     local.stop()
@@ -90,6 +92,19 @@ def test_a_worker_crash_fails_that_page_and_the_crawl_goes_on(tmp_path, site):
     with (next((archive / "warc").glob("*.warc.gz"))).open("rb") as stream:
         uris = [r.rec_headers["WARC-Target-URI"] for r in ArchiveIterator(stream) if r.rec_type == "response"]
     assert site.url("/crash/1") in uris  # its response is archived all the same
+
+
+def test_a_page_over_extract_timeout_is_archived_not_extracted_and_the_crawl_goes_on(tmp_path, site):
+    archive, result, items = crawl(tmp_path, site, "hang", ["/hang/1", "/story/1", "/story/2"],
+                                   "EXTRACT_FUNCTION=tests.extractors.hang_on_marked_pages", "EXTRACT_WORKERS=1",
+                                   "EXTRACT_TIMEOUT=1")
+    assert sorted(i["url"].rsplit("/", 1)[-1] for i in items) == ["1", "2"]
+    assert all("/story/" in i["url"] for i in items)
+    assert stat(result, "extract/dropped/timeout") == 1
+    assert f"Extraction of {site.url('/hang/1')} ran past EXTRACT_TIMEOUT" in result.stderr
+    with (next((archive / "warc").glob("*.warc.gz"))).open("rb") as stream:
+        uris = [r.rec_headers["WARC-Target-URI"] for r in ArchiveIterator(stream) if r.rec_type == "response"]
+    assert site.url("/hang/1") in uris  # archived all the same
 
 
 def test_a_slow_extractor_does_not_let_pages_pile_up(tmp_path, site):

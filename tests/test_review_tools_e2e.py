@@ -87,12 +87,17 @@ def test_replay_serves_every_capture_and_indexes_new_warcs(crawled):
         # a later crawl's WARC is picked up while the server runs
         second = run_crawl(archive, "urls=" + site.url("/news/etag"))
         assert second.returncode == 0
-        (new,) = [r for _, _, r, _ in records(archive) if r.rec_headers["WARC-Target-URI"].endswith("/news/etag")]
+        ((new, new_body),) = [(r, b) for _, _, r, b in records(archive)
+                              if r.rec_headers["WARC-Target-URI"].endswith("/news/etag")]
         ts = "".join(c for c in new.rec_headers["WARC-Date"] if c.isdigit())[:14]
         deadline = time.monotonic() + 60
         while replay.get(ts, site.url("/news/etag"))[0] != 200:
             assert time.monotonic() < deadline, "the new WARC was never indexed"
             time.sleep(0.5)
+        # asked for its newest capture, the page replays as the page, never as its text record
+        status, headers, latest = replay.get("29991231235959", site.url("/news/etag"))
+        assert status == 200 and headers["content-type"].startswith("text/html")
+        assert latest == decoded(new, new_body)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)

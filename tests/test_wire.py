@@ -9,6 +9,7 @@ import socket
 import pytest
 
 from crawler.capture import wire
+from pipelines.warc import request_block, response_block
 
 UA = [(b"User-Agent", b"test-agent"), (b"Accept-Encoding", b"gzip")]
 
@@ -31,7 +32,7 @@ def split_block(block: bytes) -> tuple[list[bytes], bytes]:
 
 def test_plain_response_is_kept_as_sent(site):
     ex = fetch(site.url("/news/plain"))
-    lines, body = split_block(ex.response_block())
+    lines, body = split_block(response_block(ex))
     assert lines[0] == b"HTTP/1.1 200 OK"
     assert body == site.routes["/news/plain"].body
     assert f"Content-Length: {len(body)}".encode() in lines
@@ -40,7 +41,7 @@ def test_plain_response_is_kept_as_sent(site):
 
 def test_gzip_body_is_stored_compressed_with_its_header(site):
     ex = fetch(site.url("/news/gzip"))
-    lines, body = split_block(ex.response_block())
+    lines, body = split_block(response_block(ex))
     assert b"Content-Encoding: gzip" in lines
     assert body == site.routes["/news/gzip"].body
     assert gzip.decompress(body).startswith(b"<!DOCTYPE html>")
@@ -48,7 +49,7 @@ def test_gzip_body_is_stored_compressed_with_its_header(site):
 
 def test_chunked_body_is_dechunked_and_headers_describe_it(site):
     ex = fetch(site.url("/news/gzip-chunked"))
-    lines, body = split_block(ex.response_block())
+    lines, body = split_block(response_block(ex))
     assert body == site.routes["/news/gzip-chunked"].body  # de-chunked, still gzip
     assert b"Transfer-Encoding: chunked" not in lines
     assert b"X-Archive-Orig-Transfer-Encoding: chunked" in lines
@@ -58,7 +59,7 @@ def test_chunked_body_is_dechunked_and_headers_describe_it(site):
 
 def test_repeated_headers_and_odd_values_are_kept_verbatim(site):
     ex = fetch(site.url("/news/cookies"))
-    lines, _ = split_block(ex.response_block())
+    lines, _ = split_block(response_block(ex))
     assert lines.count(b"Set-Cookie: a=1; Path=/") == 1
     assert lines.count(b"Set-Cookie: b=2; Path=/") == 1
     assert b"X-Odd:   spaced   value " in lines
@@ -67,7 +68,7 @@ def test_repeated_headers_and_odd_values_are_kept_verbatim(site):
 def test_request_head_is_what_was_sent(site):
     ex = fetch(site.url("/news/plain?page=2&x=%20y"))
     seen = [r for r in site.requests if r.path == "/news/plain?page=2&x=%20y"][-1]
-    lines, _ = split_block(ex.request_block())
+    lines, _ = split_block(request_block(ex.request_head, ex.request_body))
     assert lines[0].decode() == seen.request_line == "GET /news/plain?page=2&x=%20y HTTP/1.1"
     assert lines[1] == f"Host: 127.0.0.1:{site.port}".encode()
     assert (b"User-Agent: test-agent") in lines
@@ -76,7 +77,7 @@ def test_request_head_is_what_was_sent(site):
 
 def test_body_framed_by_close(site):
     ex = fetch(site.url("/until-close"))
-    lines, body = split_block(ex.response_block())
+    lines, body = split_block(response_block(ex))
     assert lines[0] == b"HTTP/1.0 200 OK"
     assert body == b"framed by the connection closing"
     assert f"Content-Length: {len(body)}".encode() in lines
@@ -88,7 +89,7 @@ def test_short_body_is_data_loss_with_what_arrived(site):
     ex = caught.value.exchange
     assert ex.truncated == "disconnect"
     assert ex.body == b"<html><body>cut"
-    block = ex.response_block()
+    block = response_block(ex)
     assert b"X-Archive-Orig-Content-Length: 5000\r\n" in block  # the server's claim, kept
     assert b"\r\nContent-Length: 15\r\n" in block  # what is stored
 

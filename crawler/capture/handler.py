@@ -56,6 +56,8 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
         self.client = wire.HttpClient(
             verify_certificates=settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"),
             max_idle_per_origin=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
+            max_header_lines=settings.getint("ARCHIVE_MAX_HEADER_LINES"),
+            max_head_bytes=settings.getint("ARCHIVE_MAX_HEADER_BYTES"),
             may_connect=self.may_connect,
         )
 
@@ -77,6 +79,8 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
             )
         except wire.WireError as exc:
             if exc.exchange is not None:
+                if not exc.exchange.status:
+                    exc.exchange.framing_error = str(exc)
                 await self._announce(exc.exchange, request)
             if isinstance(exc, wire.DataLoss) and not request.meta.get(
                 "download_fail_on_dataloss", self.fail_on_dataloss

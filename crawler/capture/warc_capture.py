@@ -14,10 +14,9 @@ import sqlite3
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.middlewares.recrawl import ARTICLE_META
 from crawler.resources import catalog, run_id, stop_on_write_error, warc_writer
 from pipelines.catalog import Catalog
-from pipelines.warc import RecordLocation, RevisitOf, WarcFileWriter, sha1_digest
+from pipelines.warc import RecordLocation, RevisitOf, WarcFileWriter, request_block, response_block, sha1_digest
 
 from .signals import exchange_captured
 from .wire import RawExchange
@@ -30,6 +29,14 @@ WARC_META_KEY = "warc_response"
 # Sent to the server but not stored, unless WARC_KEEP_CREDENTIALS.
 CREDENTIAL_HEADERS = (b"Authorization", b"Cookie", b"Proxy-Authorization")
 PAYLOAD_META_KEY = "warc_payload"
+CONDITIONAL_HEADERS = (b"If-None-Match", b"If-Modified-Since")
+
+
+def is_conditional(request_head: bytes) -> bool:
+    """Whether the request sent carried If-None-Match or If-Modified-Since."""
+    lines = request_head.split(b"\r\n")[1:]
+    wanted = {name.lower() for name in CONDITIONAL_HEADERS}
+    return any(line.partition(b":")[0].strip().lower() in wanted for line in lines)
 
 
 class WarcCapture:
@@ -76,24 +83,21 @@ class WarcCapture:
             self.on_write_error(exc, f"the capture of {exchange.url}")
             return None
 
-    async def _archive(self, exchange: RawExchange, request) -> RecordLocation:
+    async def _archive(self, exchange: RawExchange, request) -> RecordLocation | None:
+        if not exchange.status:
+            return self._archive_unanswered(exchange)
         revisit_of, original = self._original(exchange)
-        if revisit_of is not None and request is not None and request.meta.get(ARTICLE_META) \
-                and self.catalog.latest_revision(exchange.url) is None:
-            # An article page new to the catalog gets its text (conversion) record under the same
-            # URL right after, and pywb replays a revisit beside a text record of the same second
-            # as the text: the first copy of an article under a URL is archived in full.
-            revisit_of, original = None, None
         # Digests and gzip in a worker thread (zlib and hashlib release the GIL);
         # appending stays in the reactor thread, one record pair at a time.
         prepared = await asyncio.to_thread(
             self.writer.prepare_exchange,
             exchange.url,
-            request_block=exchange.request_block(self.omit_headers),
-            response_block=exchange.response_block(),
+            request_block=request_block(exchange.request_head, exchange.request_body, self.omit_headers),
+            response_block=response_block(exchange),
             when=exchange.started,
             ip_address=exchange.ip_address,
             truncated=exchange.truncated,
+            framing_error=exchange.framing_error,
             revisit_of=revisit_of,
         )
         before = self.writer.bytes_written
@@ -110,6 +114,8 @@ class WarcCapture:
             "payload_length": len(exchange.body),
             "content_type": (header(b"content-type") or b"").decode("latin-1") or None,
             "run_id": self.run_id,
+            "truncated": exchange.truncated,
+            "conditional": int(is_conditional(exchange.request_head)),
         })
         request.meta[WARC_META_KEY] = response
         request.meta[PAYLOAD_META_KEY] = original or response
@@ -119,7 +125,25 @@ class WarcCapture:
         if revisit_of:
             self.stats.inc_value("warc/revisits")
             logger.info("Unchanged payload, revisit of %s: %s", revisit_of.record_id, exchange.url)
+        if exchange.framing_error:
+            self.stats.inc_value("capture/framing_errors")
+            logger.warning("HTTP framing problem in the response of %s: %s", exchange.url, exchange.framing_error)
         if exchange.truncated:
             self.stats.inc_value(f"warc/truncated/{exchange.truncated}")
             logger.warning("Archived truncated response (%s) for %s", exchange.truncated, exchange.url)
         return response
+
+    def _archive_unanswered(self, exchange: RawExchange) -> RecordLocation | None:
+        """No status line came: never a response record. What came instead, if anything,
+        is kept in a metadata record beside the request record."""
+        self.stats.inc_value("capture/no_response")
+        if not exchange.received:
+            return None
+        metadata, _ = self.writer.write_unanswered(
+            exchange.url, request_block=request_block(exchange.request_head, exchange.request_body, self.omit_headers),
+            received=exchange.received, when=exchange.started, ip_address=exchange.ip_address,
+            error=exchange.framing_error or "no HTTP status line")
+        self.stats.inc_value("warc/records", 2)
+        logger.warning("No HTTP response from %s: the %d bytes received are in metadata record %s",
+                       exchange.url, len(exchange.received), metadata.record_id)
+        return metadata

@@ -2,28 +2,45 @@
 
 Scrapy's Twisted client removes chunk framing and framing headers before any
 middleware runs, so nothing downstream can know what the server sent. This
-client reads the status line and header lines as raw bytes, removes only the
-transfer coding (chunking), and leaves content codings (gzip, br, ...) alone.
+client keeps the status line and header lines as the raw bytes received,
+removes only the transfer coding (chunking) and leaves content codings
+(gzip, br, ...) alone.
 
-Knows nothing of Scrapy or WARC.
+Framing (where a message ends, which statuses have no body, conflicting
+lengths, chunk extensions and trailers) is decided by h11, fed the bytes as
+they arrive; this module only keeps the raw bytes beside it. A connection goes
+back to the pool only when h11 says the response ended cleanly and not one
+byte more arrived, also while it waited idle: otherwise the bytes left on it
+would be read as the next request's response.
+
+Knows HTTP only: nothing of Scrapy or WARC.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import ipaddress
 import logging
+import re
 import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import h11
+
 logger = logging.getLogger(__name__)
 
-MAX_HEADER_LINES = 500
-ORIG_HEADER_PREFIX = b"X-Archive-Orig-"
+MAX_HEADER_LINES = 10_000
+MAX_HEAD_BYTES = 1 << 20  # status line and header lines together (Chrome stops at 256 KiB)
+RECEIVED_KEPT = 64 * 1024  # bytes kept of an answer that never had a status line
+_READ_HIGH_WATER = 4 << 20
+
+_STATUS_LINE = re.compile(rb"HTTP/\d\.\d \d{3}(?:[ \t][^\r\n]*)?\Z")
+_HEAD_END = re.compile(rb"\n\r?\n")
 
 
 class WireError(Exception):
@@ -54,6 +71,22 @@ class ProtocolError(WireError):
     pass
 
 
+class NoResponse(ProtocolError):
+    """No status line arrived: the connection closed, or what came is not HTTP."""
+
+
+class FramingError(ProtocolError):
+    """h11 refused the response's framing: what arrived is kept, marked truncated."""
+
+
+class HeaderTooLarge(FramingError):
+    pass
+
+
+class DataLoss(WireError):
+    pass
+
+
 class BlockedAddress(WireError):
     """The host resolved to a private, loopback or otherwise non-public address."""
 
@@ -63,22 +96,28 @@ def is_public_address(ip: str) -> bool:
     return address.is_global and not address.is_multicast
 
 
-class DataLoss(WireError):
-    pass
-
-
 @dataclass
 class RawExchange:
     url: str
     started: dt.datetime  # when the request was sent, UTC
     request_head: bytes  # request line, header lines, blank line
     request_body: bytes = b""
+    method: str = "GET"
     ip_address: str | None = None
     status_line: bytes = b""
-    status: int = 0
-    header_lines: list[bytes] = field(default_factory=list)  # raw, without CRLF
+    status: int = 0  # 0: no status line arrived
+    header_lines: list[bytes] = field(default_factory=list)  # raw, without line ends
     body: bytes = b""  # transfer-decoded (de-chunked), content codings kept
-    truncated: str | None = None  # WARC-Truncated reason: length, time, disconnect
+    dechunked: bool = False  # the body arrived chunked (its framing removed)
+    trailer_lines: list[bytes] = field(default_factory=list)  # chunked trailer fields, raw
+    truncated: str | None = None  # WARC-Truncated reason: length, time, disconnect, unspecified
+    framing_error: str | None = None  # what the parser refused or found ambiguous
+    received: bytes = b""  # no status line: the first bytes that came instead
+
+    @property
+    def has_body(self) -> bool:
+        """Whether this response can carry a body at all (RFC 9110 6.4.1)."""
+        return self.method != "HEAD" and self.status not in (204, 304) and not 100 <= self.status < 200
 
     @property
     def headers(self) -> list[tuple[bytes, bytes]]:
@@ -96,55 +135,10 @@ class RawExchange:
                 return value
         return None
 
-    def request_block(self, omit_headers: tuple[bytes, ...] = ()) -> bytes:
-        """The request as sent, without the header lines named in ``omit_headers``."""
-        head = self.request_head
-        if omit_headers:
-            wanted = {name.lower() for name in omit_headers}
-            lines = head[:-4].split(b"\r\n")
-            kept = [lines[0], *(ln for ln in lines[1:] if ln.partition(b":")[0].strip().lower() not in wanted)]
-            head = b"\r\n".join(kept) + b"\r\n\r\n"
-        return head + self.request_body
 
-    def response_block(self) -> bytes:
-        """Status line and headers as received, over the stored body.
-
-        The stored body is de-chunked, so a ``Transfer-Encoding`` header would
-        no longer describe it: it is kept as ``X-Archive-Orig-Transfer-Encoding``
-        and a ``Content-Length`` for the stored body is added when the server
-        sent none (pywb and warcio replay such records as they are). A body cut
-        short (``truncated``) keeps the server's length as
-        ``X-Archive-Orig-Content-Length`` for the same reason: replay tools would
-        otherwise wait for bytes that never came.
-        """
-        lines = []
-        chunked = any(k.lower() == b"transfer-encoding" for k, _ in self.headers)
-        has_length = False
-        for line in self.header_lines:
-            name = line.partition(b":")[0].strip().lower()
-            if name == b"transfer-encoding" or (name == b"content-length" and (chunked or self.truncated)):
-                line = ORIG_HEADER_PREFIX + line.lstrip()
-            elif name == b"content-length":
-                has_length = True
-            lines.append(line)
-        if not has_length and (self.body or self.truncated):
-            lines.append(b"Content-Length: %d" % len(self.body))
-        head = b"\r\n".join([self.status_line, *lines]) + b"\r\n\r\n"
-        return head + self.body
-
-
-def build_request_head(
-    method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes
-) -> bytes:
+def build_request_head(method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
     parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    default_port = 443 if parts.scheme == "https" else 80
-    host = parts.hostname or ""
-    if ":" in host:  # IPv6 literal
-        host = f"[{host}]"
-    if parts.port and parts.port != default_port:
-        host = f"{host}:{parts.port}"
-    lines = [f"{method} {target} HTTP/1.1".encode("ascii"), b"Host: " + host.encode("idna")]
+    lines = [f"{method} {request_target(url)} HTTP/1.1".encode("ascii"), b"Host: " + host_header(parts)]
     for name, value in headers:
         if name.lower() in (b"host", b"content-length", b"transfer-encoding", b"connection"):
             continue
@@ -154,15 +148,274 @@ def build_request_head(
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
+def request_target(url: str) -> str:
+    parts = urlsplit(url)
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+
+
+def host_header(parts) -> bytes:
+    default_port = 443 if parts.scheme == "https" else 80
+    host = parts.hostname or ""
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    if parts.port and parts.port != default_port:
+        host = f"{host}:{parts.port}"
+    return host.encode("idna")
+
+
+class _Stream(asyncio.Protocol):
+    """One TCP (or TLS) connection: bytes as they arrive, and whether any arrived while idle."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.eof = False
+        self.idle = False
+        self.dirty = False  # bytes (or a close) arrived while no request was waiting
+        self._waiter: asyncio.Future | None = None
+        self._paused = False
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if self.idle:
+            self.dirty = True
+        self.buffer += data
+        if len(self.buffer) > _READ_HIGH_WATER and not self._paused:
+            self._paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        self._wake()
+        return False  # close the transport
+
+    def connection_lost(self, exc) -> None:
+        self.eof = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    async def read(self) -> bytes:
+        """What arrived since the last read; b"" once the peer closed."""
+        while not self.buffer and not self.eof:
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        data, self.buffer = bytes(self.buffer), bytearray()
+        if self._paused:
+            self._paused = False
+            self.transport.resume_reading()
+        return data
+
+    @property
+    def usable(self) -> bool:
+        return not (self.eof or self.dirty or self.buffer or self.transport is None or self.transport.is_closing())
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
 @dataclass
 class _Connection:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
+    stream: _Stream
     ip_address: str | None
     reused: bool = False
 
     def close(self) -> None:
-        self.writer.close()
+        self.stream.close()
+
+
+def _split_head(raw: bytes) -> tuple[bytes | None, list[bytes], int | None]:
+    """Status line, complete header lines, and where the body starts (None: head not complete)."""
+    match = _HEAD_END.search(raw)
+    end = match.end() if match else None
+    head = raw[: match.start()] if match else raw[: raw.rfind(b"\n") + 1]
+    lines = [line.rstrip(b"\r") for line in head.split(b"\n")] if head else []
+    if not lines or not _STATUS_LINE.match(lines[0]):
+        return None, [], end
+    return lines[0], [line for line in lines[1:] if line], end
+
+
+def _chunked_last(header_lines: list[bytes]) -> bool:
+    """RFC 9112 6.3 (4): Transfer-Encoding whose final coding is chunked is read as chunked."""
+    codings = [c.strip().lower() for line in header_lines if line.partition(b":")[0].strip().lower()
+               == b"transfer-encoding" for c in line.partition(b":")[2].split(b",") if c.strip()]
+    return bool(codings) and codings[-1] == b"chunked"
+
+
+def _normalised_head(status_line: bytes, header_lines: list[bytes]) -> bytes:
+    """The head as h11 accepts it when the only problem is how Transfer-Encoding is spelled."""
+    kept = [line for line in header_lines
+            if line.partition(b":")[0].strip().lower() not in (b"transfer-encoding", b"content-length")]
+    return b"\r\n".join([status_line, *kept, b"Transfer-Encoding: chunked"]) + b"\r\n\r\n"
+
+
+class _Reader:
+    """Reads one response into a RawExchange, h11 deciding every boundary."""
+
+    def __init__(self, conn: _Connection, ex: RawExchange, maxsize: int, max_lines: int, max_head: int):
+        self.stream = conn.stream
+        self.ex = ex
+        self.maxsize = maxsize
+        self.max_lines = max_lines
+        self.max_head = max_head
+        self.parser = self._parser()
+        self.raw = bytearray()  # bytes of the response heads, until the final head is parsed
+        self.head_start = 0
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def _parser(self) -> h11.Connection:
+        parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=self.max_head + 1024)
+        # h11 tracks our side too (a HEAD response has no body); the bytes sent are our own.
+        parser.send(h11.Request(method=self.ex.method, target="/", headers=[("Host", "h")]))
+        parser.send(h11.EndOfMessage())
+        return parser
+
+    def keep_body(self) -> None:
+        self.ex.body = b"".join(self.chunks)
+
+    async def read(self) -> bool:
+        """Read the response; True when the connection may carry another exchange."""
+        try:
+            while True:
+                try:
+                    event = self.parser.next_event()
+                except h11.RemoteProtocolError as exc:
+                    await self._refused(exc)
+                    continue
+                if event is h11.NEED_DATA:
+                    await self._receive()
+                elif isinstance(event, h11.InformationalResponse):  # 100 Continue, 103: skipped
+                    self.head_start = self._head_end()
+                elif isinstance(event, h11.Response):
+                    self._got_head(event)
+                elif isinstance(event, h11.Data):
+                    self.chunks.append(event.data)
+                    self.size += len(event.data)
+                    self._check_size(self.size)
+                elif isinstance(event, h11.EndOfMessage):
+                    self.ex.trailer_lines = [name + b": " + value for name, value in event.headers.raw_items()]
+                    break
+                else:  # ConnectionClosed or PAUSED cannot come before the end of the message
+                    raise ProtocolError(f"unexpected {event!r}", self.ex)
+        finally:  # also on a timeout or a cut: what arrived is kept for the archive
+            self.keep_body()
+        leftover, closed = self.parser.trailing_data
+        if leftover:
+            self.ex.framing_error = f"{len(leftover)} bytes after the end of the response"
+            logger.warning("%d bytes after the end of the %d response of %s: connection closed, not reused",
+                           len(leftover), self.ex.status, self.ex.url)
+        return (self.parser.our_state is h11.DONE and self.parser.their_state is h11.DONE
+                and not leftover and not closed and self.stream.usable and not self.ex.framing_error)
+
+    async def _receive(self) -> None:
+        data = await self.stream.read()
+        if self.raw is not None:
+            self.raw += data
+            self._check_head()
+        self.parser.receive_data(data)
+
+    def _head_end(self) -> int:
+        match = _HEAD_END.search(self.raw, self.head_start)
+        return match.end() if match else len(self.raw)
+
+    def _check_head(self) -> None:
+        """Header limits are ours (h11 has only a size limit): count lines as they arrive."""
+        head = self.raw[self.head_start:]
+        match = _HEAD_END.search(head)
+        part = head[: match.end()] if match else head
+        lines = part.count(b"\n") - (2 if match else 1)  # header lines, without status and blank line
+        if lines > self.max_lines:
+            self._cut_head(bytes(part), f"more than {self.max_lines} header lines")
+        if len(part) > self.max_head:
+            self._cut_head(bytes(part), f"a head over {self.max_head} bytes")
+
+    def _cut_head(self, head: bytes, limit: str) -> None:
+        """Over the header limits: the status line and the header lines that fit, no body."""
+        status_line, header_lines, _ = _split_head(head[: self.max_head])
+        if status_line is None:
+            self.ex.received = head[:RECEIVED_KEPT]
+            raise NoResponse(f"no HTTP status line in {len(head)} bytes", self.ex)
+        self.ex.status_line, self.ex.status = status_line, int(status_line.split()[1])
+        self.ex.header_lines = header_lines[: self.max_lines]
+        self.ex.truncated, self.ex.framing_error = "length", f"response head with {limit}: cut"
+        raise HeaderTooLarge(f"response head with {limit}: cut", self.ex)
+
+    def _got_head(self, event: h11.Response) -> None:
+        end = self._head_end()
+        status_line, header_lines, _ = _split_head(bytes(self.raw[self.head_start:end]))
+        self.ex.status_line = status_line or b"HTTP/1.1 %d" % event.status_code
+        self.ex.header_lines = header_lines
+        self.ex.status = event.status_code
+        self.raw = None
+        fields = list(event.headers)  # h11's view: names lowercased, one Content-Length
+        names = {name for name, _ in fields}
+        self.ex.dechunked = b"transfer-encoding" in names
+        if self.ex.dechunked and b"content-length" in names:
+            # h11 reads chunked (RFC 9112 6.3: Transfer-Encoding wins), but a message with both
+            # is how responses are smuggled: the connection is not used again.
+            self.ex.framing_error = "both Transfer-Encoding and Content-Length"
+        length = next((value for name, value in fields if name == b"content-length"), None)
+        if length is not None and self.ex.has_body and not self.ex.dechunked:
+            self._check_size(int(length))
+
+    def _check_size(self, size: int) -> None:
+        if self.maxsize and size > self.maxsize:
+            self.keep_body()
+            self.ex.truncated = "length"
+            raise BodyTooLarge(f"body of {size} bytes exceeds the limit of {self.maxsize}", self.ex)
+
+    def _partial(self, head: bytes, truncated: str, why: str) -> None:
+        """Keep what arrived of a response the parser could not finish: head, and body bytes if any."""
+        status_line, header_lines, body_start = _split_head(head)
+        if status_line is None:
+            self.ex.received = bytes(self.raw)[:RECEIVED_KEPT]
+            raise NoResponse(f"no HTTP status line ({why}): {head[:60]!r}", self.ex)
+        self.ex.status_line, self.ex.header_lines = status_line, header_lines
+        self.ex.status = int(status_line.split()[1])
+        self.ex.truncated, self.ex.framing_error = truncated, why
+        if body_start is not None and self.ex.has_body:
+            self.chunks, self.size = [head[body_start:]], len(head) - body_start
+
+    async def _refused(self, exc: h11.RemoteProtocolError) -> None:
+        """h11 refused the response: read on only where the RFC says how, else keep what arrived."""
+        if self.raw is None:  # after the head: a bad chunk, or the peer closed mid-body
+            leftover, closed = self.parser.trailing_data
+            cut = closed and not leftover  # every byte was read, then the connection closed
+            self.ex.truncated = "disconnect" if cut else "unspecified"
+            if cut:
+                raise DataLoss(f"connection lost mid-response: {exc}", self.ex)
+            self.ex.framing_error = str(exc)
+            raise FramingError(f"malformed response body: {exc}", self.ex)
+        head = bytes(self.raw[self.head_start:])
+        status_line, header_lines, body_start = _split_head(head)
+        if status_line is not None and body_start is not None and _chunked_last(header_lines) \
+                and self.ex.framing_error is None:
+            # e.g. "Transfer-Encoding: identity" then "Transfer-Encoding: chunked": a browser reads it
+            # as chunked, as RFC 9112 says; h11 refuses the spelling, so it gets the head normalised.
+            self.ex.framing_error = f"{exc} (read as chunked, RFC 9112 6.3)"
+            self.parser = self._parser()
+            self.parser.receive_data(_normalised_head(status_line, header_lines) + head[body_start:])
+            self.raw = bytearray(head[:body_start])
+            self.head_start = 0
+            return
+        if body_start is None and self.stream.eof:  # closed before the head was complete
+            if status_line is None:
+                self.ex.received = bytes(self.raw)[:RECEIVED_KEPT]
+                raise NoResponse("connection closed before a response", self.ex)
+            self._partial(head, "disconnect", "connection closed in the response head")
+            raise DataLoss("connection closed in the response head", self.ex)
+        self._partial(head, "unspecified", str(exc))
+        raise FramingError(f"response refused by the HTTP parser: {exc}", self.ex)
 
 
 class HttpClient:
@@ -174,6 +427,8 @@ class HttpClient:
         verify_certificates: bool = False,
         connect_timeout: float = 30.0,
         max_idle_per_origin: int = 8,
+        max_header_lines: int = MAX_HEADER_LINES,
+        max_head_bytes: int = MAX_HEAD_BYTES,
         may_connect: Callable[[str, str], bool] | None = None,
         resolve: Callable[[str, int], Awaitable[list]] | None = None,
     ):
@@ -183,6 +438,8 @@ class HttpClient:
         self.may_connect = may_connect
         self.connect_timeout = connect_timeout
         self.max_idle_per_origin = max_idle_per_origin
+        self.max_header_lines = max_header_lines
+        self.max_head_bytes = max_head_bytes
         self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
         self._tls = ssl.create_default_context()
         if not verify_certificates:
@@ -215,30 +472,33 @@ class HttpClient:
         for attempt in (1, 2):
             conn = await self._connection(origin, timeout)
             exchange = RawExchange(url=url, started=dt.datetime.now(dt.UTC), request_head=head,
-                                   request_body=body, ip_address=conn.ip_address)
+                                   request_body=body, method=method, ip_address=conn.ip_address)
+            reader = _Reader(conn, exchange, maxsize, self.max_header_lines, self.max_head_bytes)
             try:
                 async with asyncio.timeout(timeout):
-                    keep = await self._exchange(conn, exchange, method, maxsize)
+                    conn.stream.transport.write(head + body)
+                    keep = await reader.read()
             except TimeoutError:
                 conn.close()
-                if exchange.status:
-                    exchange.truncated = "time"
-                raise ExchangeTimeout(f"no complete response within {timeout}s", exchange) from None
-            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                self._timed_out(reader, timeout)
+            except NoResponse:
                 conn.close()
-                # A pooled connection the server already closed: retry once, fresh.
+                # A pooled connection the server closed meanwhile, or stale bytes a broken
+                # server left on it: the request goes again, once, on a fresh connection.
+                if conn.reused and attempt == 1:
+                    continue
+                raise
+            except WireError:
+                conn.close()
+                raise
+            except (ConnectionError, OSError) as exc:
+                conn.close()
                 if conn.reused and attempt == 1 and not exchange.status:
                     continue
                 if exchange.status:
                     exchange.truncated = "disconnect"
                     raise DataLoss(f"connection lost mid-response: {exc}", exchange) from exc
-                raise ProtocolError(f"connection lost before a response: {exc!r}") from exc
-            except WireError:
-                conn.close()
-                raise
-            except (ValueError, asyncio.LimitOverrunError) as exc:
-                conn.close()
-                raise ProtocolError(f"malformed response: {exc}", exchange if exchange.status else None) from exc
+                raise NoResponse(f"connection lost before a response: {exc!r}", exchange) from exc
             if keep:
                 self._release(origin, conn)
             else:
@@ -246,13 +506,28 @@ class HttpClient:
             return exchange
         raise AssertionError("unreachable")
 
+    @staticmethod
+    def _timed_out(reader: _Reader, timeout: float) -> None:
+        ex = reader.ex
+        reader.keep_body()
+        if not ex.status and reader.raw:  # part of a head: keep what can be a response
+            with contextlib.suppress(NoResponse):
+                reader._partial(bytes(reader.raw[reader.head_start:]), "time", "timed out in the head")
+        elif ex.status and not ex.truncated:
+            ex.truncated = "time"
+        raise ExchangeTimeout(f"no complete response within {timeout}s", ex)
+
     async def _connection(self, origin: tuple[str, str, int], timeout: float) -> _Connection:
         idle = self._idle.get(origin, [])
         while idle:
             conn = idle.pop()
-            if not conn.reader.at_eof() and not conn.writer.is_closing():
+            conn.stream.idle = False
+            if conn.stream.usable:
                 conn.reused = True
                 return conn
+            if conn.stream.dirty and conn.stream.buffer:
+                logger.warning("%d unexpected bytes arrived on an idle connection to %s:%s: closed",
+                               len(conn.stream.buffer), origin[1], origin[2])
             conn.close()
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
@@ -274,16 +549,15 @@ class HttpClient:
             ip = sockaddr[0]
             try:
                 async with asyncio.timeout(limit):
-                    reader, writer = await asyncio.open_connection(
-                        ip, port, family=family,
+                    _, stream = await loop.create_connection(
+                        _Stream, ip, port, family=family,
                         ssl=self._tls if scheme == "https" else None,
                         server_hostname=host if scheme == "https" else None,
-                        limit=1 << 20,
                     )
-            except (OSError, TimeoutError) as exc:
+            except (OSError, TimeoutError, ssl.SSLError) as exc:
                 last_error = exc
                 continue
-            return _Connection(reader, writer, ip)
+            return _Connection(stream, ip)
         raise ConnectFailed(f"cannot connect to {host}:{port}: {last_error!r}")
 
     def _release(self, origin: tuple[str, str, int], conn: _Connection) -> None:
@@ -292,111 +566,5 @@ class HttpClient:
             conn.close()
             return
         conn.reused = False
+        conn.stream.idle = True
         idle.append(conn)
-
-    async def _exchange(self, conn: _Connection, ex: RawExchange, method: str, maxsize: int) -> bool:
-        """Send the request, read the response into ``ex``; True if the connection is reusable."""
-        conn.writer.write(ex.request_head + ex.request_body)
-        await conn.writer.drain()
-        reader = conn.reader
-        while True:
-            status_line = (await reader.readuntil(b"\n")).rstrip(b"\r\n")
-            try:
-                version, status = status_line.split(b" ", 2)[:2]
-                ex.status = int(status)
-            except ValueError:
-                raise ProtocolError(f"bad status line {status_line[:80]!r}") from None
-            if not version.startswith(b"HTTP/"):
-                raise ProtocolError(f"bad status line {status_line[:80]!r}")
-            ex.status_line = status_line
-            ex.header_lines = await self._read_header_lines(reader)
-            if not 100 <= ex.status < 200 or ex.status == 101:
-                break  # interim 1xx responses are skipped
-        te = (ex.header(b"transfer-encoding") or b"").lower()
-        connection = (ex.header(b"connection") or b"").lower()
-        keep = version == b"HTTP/1.1" and b"close" not in connection
-        if method == "HEAD" or ex.status in (204, 304) or 100 <= ex.status < 200:
-            return keep
-        if te.rstrip().endswith(b"chunked"):
-            await self._read_chunked(reader, ex, maxsize)
-            return keep
-        length = ex.header(b"content-length")
-        if length is not None:
-            try:
-                size = int(length)
-            except ValueError:
-                raise ProtocolError(f"bad Content-Length {length!r}") from None
-            self._check_size(ex, size, maxsize)
-            ex.body = await self._read_exactly(reader, ex, size)
-            return keep
-        await self._read_to_close(reader, ex, maxsize)
-        return False
-
-    @staticmethod
-    async def _read_header_lines(reader: asyncio.StreamReader) -> list[bytes]:
-        lines: list[bytes] = []
-        while True:
-            line = (await reader.readuntil(b"\n")).rstrip(b"\r\n")
-            if not line:
-                return lines
-            if len(lines) >= MAX_HEADER_LINES:
-                raise ProtocolError("too many header lines")
-            lines.append(line)
-
-    @staticmethod
-    def _check_size(ex: RawExchange, size: int, maxsize: int) -> None:
-        if maxsize and size > maxsize:
-            ex.truncated = "length"
-            raise BodyTooLarge(f"body of {size} bytes exceeds the limit of {maxsize}", ex)
-
-    @staticmethod
-    async def _read_into(reader: asyncio.StreamReader, size: int, chunks: list[bytes]) -> None:
-        """Read ``size`` bytes into ``chunks`` piece by piece, so a cut leaves what arrived."""
-        remaining = size
-        while remaining:
-            data = await reader.read(min(remaining, 1 << 16))
-            if not data:
-                raise asyncio.IncompleteReadError(b"", remaining)
-            chunks.append(data)
-            remaining -= len(data)
-
-    async def _read_exactly(self, reader: asyncio.StreamReader, ex: RawExchange, size: int) -> bytes:
-        chunks: list[bytes] = []
-        try:
-            await self._read_into(reader, size, chunks)
-        finally:  # also on a timeout: what arrived is kept for the archive
-            ex.body = b"".join(chunks)
-        return ex.body
-
-    async def _read_chunked(self, reader: asyncio.StreamReader, ex: RawExchange, maxsize: int) -> None:
-        chunks: list[bytes] = []
-        total = 0
-        try:
-            while True:
-                size_line = (await reader.readuntil(b"\n")).strip()
-                try:
-                    size = int(size_line.split(b";", 1)[0], 16)
-                except ValueError:
-                    raise ProtocolError(f"bad chunk size {size_line[:40]!r}", ex) from None
-                if size == 0:
-                    await self._read_header_lines(reader)  # trailers
-                    break
-                total += size
-                if maxsize and total > maxsize:
-                    self._check_size(ex, total, maxsize)
-                await self._read_into(reader, size, chunks)
-                await reader.readexactly(2)  # CRLF after the chunk data
-        finally:  # also on a timeout or a cut: what arrived is kept for the archive
-            ex.body = b"".join(chunks)
-
-    async def _read_to_close(self, reader: asyncio.StreamReader, ex: RawExchange, maxsize: int) -> None:
-        chunks: list[bytes] = []
-        total = 0
-        try:
-            while data := await reader.read(1 << 16):
-                chunks.append(data)
-                total += len(data)
-                if maxsize and total > maxsize:
-                    self._check_size(ex, total, maxsize)
-        finally:
-            ex.body = b"".join(chunks)

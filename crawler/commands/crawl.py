@@ -9,10 +9,14 @@ RunSummary extension decided (see crawler/extensions/run_summary.py).
 
 from __future__ import annotations
 
+import os
+import sys
+
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.extensions.run_summary import EXIT_NOT_FINISHED
+from crawler.extensions.run_summary import EXIT_NOT_FINISHED, EXIT_WRITE_FAILED
+from pipelines.catalog import Catalog, CatalogError
 
 
 def apply_argument_settings(settings, spider_class, spargs) -> None:
@@ -25,6 +29,20 @@ def apply_argument_settings(settings, spider_class, spargs) -> None:
 
 
 class Command(ScrapyCrawlCommand):
+    def _catalog_opens(self) -> bool:
+        """A catalog that cannot be opened (corrupt, read-only, a folder) stops the run before
+        anything is fetched, with the file named and exit status 6, not a traceback."""
+        archive_dir = self.settings.get("ARCHIVE_DIR")
+        if not archive_dir:
+            return True
+        try:
+            Catalog(os.path.join(archive_dir, self.settings.get("CATALOG_PATH"))).close()
+        except CatalogError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            self.exitcode = EXIT_WRITE_FAILED
+            return False
+        return True
+
     def run(self, args, opts) -> None:
         if len(args) != 1:
             super().run(args, opts)  # Scrapy's own usage errors
@@ -39,6 +57,8 @@ class Command(ScrapyCrawlCommand):
         worker_only = self.settings.getbool("DISTRIBUTED") and not opts.spargs
         if check is not None and not worker_only:
             check(**opts.spargs)  # raises UsageError
+        if not self._catalog_opens():
+            return
         crawler = self._create_crawler(args[0])
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()

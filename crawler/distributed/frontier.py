@@ -205,5 +205,10 @@ class Frontier:
             found[worker] = info
         return found
 
+    def run_done(self, run_number: int) -> int:
+        """Articles archived or found unchanged by every worker that worked in frontier run N."""
+        return sum(info.get("archived", 0) + info.get("unchanged", 0) for info in self.workers().values()
+                   if info.get("frontier_run") == run_number)
+
     def leases_by_worker(self) -> dict[str, int]:
         return {owner: len(leases) for owner, leases in self._leases_by_owner().items()}

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import redis
 
-from pipelines.catalog import Catalog
+from pipelines.catalog import Catalog, is_complete
 
 from .connection import redacted, redis_client
 
@@ -52,8 +52,8 @@ class CatalogKeys:
         self.articles = f"{base}:articles"          # list of JSON rows
         self.captures = f"{base}:captures"          # list of JSON rows
         self.latest_article = f"{base}:latest-article"  # hash URL -> newest revision's row
-        self.last_capture = f"{base}:last-capture"  # hash URL -> newest capture
-        self.last_ok = f"{base}:last-ok-capture"    # hash URL -> newest 200 capture
+        self.last_capture = f"{base}:last-capture"  # hash URL -> newest complete capture
+        self.last_ok = f"{base}:last-ok-capture"    # hash URL -> newest complete 200 capture
         self.originals = f"{base}:originals"        # hash digest, and digest URL -> first 200 response
         self.canonical = f"{base}:canonical"        # hash canonical URL -> a URL fetched for it
 
@@ -141,8 +141,9 @@ class SharedCatalog:
         url, fetched = row["url"], str(row["fetched_at"])
         with self.server.pipeline(transaction=False) as pipe:  # one round trip
             pipe.rpush(self.keys.captures, data)
-            self._set_newer(keys=[self.keys.last_capture], args=[url, data, "fetched_at", fetched], client=pipe)
-            if row.get("status") == 200:
+            if is_complete(row):  # failed and partial exchanges never count as archived
+                self._set_newer(keys=[self.keys.last_capture], args=[url, data, "fetched_at", fetched], client=pipe)
+            if row.get("status") == 200 and not row.get("truncated"):
                 self._set_newer(keys=[self.keys.last_ok], args=[url, data, "fetched_at", fetched], client=pipe)
                 if row.get("record_type") == "response" and row.get("payload_digest"):
                     digest = row["payload_digest"]

@@ -46,6 +46,7 @@ class WorkerPresence:
         self.loop: task.LoopingCall | None = None
         self.spider = None
         self.seed_count = 0
+        self.run_number = 0
 
     def open(self, spider) -> None:
         self.spider = spider
@@ -54,6 +55,7 @@ class WorkerPresence:
         self.crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         with contextlib.suppress(redis.RedisError):
             self.seed_count = self.frontier.seed_count()
+        self.run_number = self._run_number()
         self.beat()
         logger.info("Worker %s on the shared frontier %s (run %d)", self.worker, self.frontier.keys.queue,
                     self._run_number())
@@ -72,7 +74,8 @@ class WorkerPresence:
             "host": socket.gethostname(), "pid": os.getpid(), "run": run_id(self.crawler),
             "spider": self.spider.name if self.spider else None, "started": self.started, "state": state,
             "reason": reason, "fetched": summary["fetched"], "archived": summary["archived"],
-            "revisits": summary["warc_revisits"], "errors": summary["errors"],
+            "unchanged": summary["unchanged"], "revisits": summary["warc_revisits"], "errors": summary["errors"],
+            "frontier_run": self.run_number,
         }
 
     # -- heartbeat -------------------------------------------------------------------
@@ -86,11 +89,21 @@ class WorkerPresence:
                 logger.warning("Worker %s stopped reporting: %d requests it held are queued again", owner, count)
                 self.crawler.stats.inc_value("frontier/reclaimed", count)
             self.refresh_arguments()
+            if self.scheduler.has_pending_requests():
+                self._wake_engine()
         except redis.RedisError as exc:
             self.scheduler.redis_failed(exc, "reporting")
             self._check_outage()
             return
         self.scheduler.redis_back()
+
+    def _wake_engine(self) -> None:
+        """Another worker queued requests: take some now, not at Scrapy's next 5 s heartbeat
+        (an idle worker would otherwise leave a small site to the busy one). Scrapy has no
+        public call for this; the engine's slot is private API, as in the scheduler's lease hook."""
+        slot = getattr(self.crawler.engine, "_slot", None)
+        if slot is not None and getattr(slot, "nextcall", None) is not None:
+            slot.nextcall.schedule()
 
     def _check_outage(self) -> None:
         if self.scheduler.outage_exceeded() and self.crawler.engine and self.crawler.engine.running:
@@ -164,6 +177,9 @@ class WorkerPresence:
             if returned:
                 logger.warning("Worker %s put %d unfinished requests back into the frontier", self.worker, returned)
             self.frontier.leave(self.worker, self.info("exited", reason))
+            # The exit status judges the run, not this worker: what every worker of this run
+            # archived or found unchanged (a worker may have had little to do).
+            self.crawler.stats.set_value("distributed/run_archived", self.frontier.run_done(self.run_number))
         except redis.RedisError as exc:
             logger.error("Could not tell Redis that worker %s left (%s: %s); its requests go back to the "
                          "queue once DISTRIBUTED_WORKER_TIMEOUT passes", self.worker, type(exc).__name__, exc)

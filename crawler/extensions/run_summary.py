@@ -53,6 +53,11 @@ def summarize(stats: dict, reason: str) -> dict:
         "warc_revisits": stats.get("warc/revisits", 0),
         "warc_bytes": stats.get("warc/bytes", 0),
         "write_error": stats.get("archive/write_error"),
+        # distributed: articles archived or unchanged by every worker of the frontier's run
+        "run_archived": stats.get("distributed/run_archived"),
+        "url_too_long": stats.get("crawl/failed/url_too_long", 0) + stats.get("crawl/ignored/url_too_long", 0),
+        "no_response": stats.get("capture/no_response", 0),
+        "framing_errors": stats.get("capture/framing_errors", 0),
     }
 
 
@@ -63,7 +68,8 @@ def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> int:
         return EXIT_FRONTIER_UNAVAILABLE
     if summary["finish_reason"] != "finished":
         return EXIT_NOT_FINISHED
-    if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]):
+    if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]
+                                             or summary.get("run_archived")):
         return EXIT_NOTHING_ARCHIVED
     errors = summary["errors"]
     if max_errors and errors > max_errors:

@@ -65,7 +65,7 @@ class RecrawlMiddleware:
             last = None  # a navigation page, or an article not archived yet: fetch it
         if request.meta.get("frontier_returned") and self.catalog.latest_revision(request.url) is None:
             last = None  # a dead worker may have captured it without storing the article: fetch again
-        if last is not None and last["status"] in (200, 304):
+        if last is not None:  # a complete 2xx, or a 304 to a conditional request (Catalog.last_capture)
             age = self.clock() - parse_warc_date(last["fetched_at"])
             if age < self.recrawl_after:
                 self.stats.inc_value("archive/skipped_recent")

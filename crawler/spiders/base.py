@@ -8,7 +8,7 @@ import logging
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.capture.warc_capture import PAYLOAD_META_KEY
+from crawler.capture.warc_capture import CONDITIONAL_HEADERS, PAYLOAD_META_KEY
 from crawler.distributed import seeds
 from crawler.items import Article
 from crawler.middlewares.recrawl import ARTICLE_META, MAYBE_ARTICLE, AlreadyArchived
@@ -88,6 +88,8 @@ def article_from_response(response) -> Article:
         warc_offset=location.offset if location else None,
         response_record_id=location.record_id if location else None,
         payload_digest=location.payload_digest if location else None,
+        conditional=any(response.request.headers.get(name) for name in CONDITIONAL_HEADERS),
+        truncated="dataloss" in response.flags,
         discovered_via=source.get("discovered_via"),
         source_title=source.get("title"),
         source_published=source.get("published"),
