@@ -152,7 +152,8 @@ def test_a_request_seen_in_this_run_is_not_queued_again(frontier):
 
 
 def test_the_exit_status_judges_the_run_not_the_worker(frontier):
-    from crawler.extensions.run_summary import EXIT_NOTHING_ARCHIVED, EXIT_OK, exit_status
+    from crawler.exit_status import ExitStatus
+    from crawler.extensions.run_summary import exit_status
 
     # a worker that had one article redirected to another worker, which archived everything
     frontier.report("busy", {"archived": 3, "unchanged": 1, "frontier_run": 4}, ttl=30)
@@ -160,6 +161,6 @@ def test_the_exit_status_judges_the_run_not_the_worker(frontier):
     frontier.leave("earlier", {"archived": 9, "unchanged": 0, "frontier_run": 3})
     assert frontier.run_done(4) == 4 and frontier.run_done(3) == 9 and frontier.run_done(5) == 0
     idle = {"finish_reason": "finished", "expected_articles": 1, "archived": 0, "unchanged": 0, "errors": 0}
-    assert exit_status(idle, 0, 0.5) == EXIT_NOTHING_ARCHIVED  # alone, it would say nothing was archived
-    assert exit_status({**idle, "run_archived": frontier.run_done(4)}, 0, 0.5) == EXIT_OK
-    assert exit_status({**idle, "run_archived": frontier.run_done(5)}, 0, 0.5) == EXIT_NOTHING_ARCHIVED
+    assert exit_status(idle, 0, 0.5) == ExitStatus.NOTHING_ARCHIVED  # alone, it would say nothing was archived
+    assert exit_status({**idle, "run_archived": frontier.run_done(4)}, 0, 0.5) == ExitStatus.OK
+    assert exit_status({**idle, "run_archived": frontier.run_done(5)}, 0, 0.5) == ExitStatus.NOTHING_ARCHIVED

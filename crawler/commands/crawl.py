@@ -15,7 +15,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from crawler.extensions.run_summary import EXIT_NOT_FINISHED, EXIT_WRITE_FAILED
+from crawler.exit_status import ExitStatus
 from pipelines.catalog import Catalog, CatalogError
 
 
@@ -39,7 +39,7 @@ class Command(ScrapyCrawlCommand):
             Catalog(os.path.join(archive_dir, self.settings.get("CATALOG_PATH"))).close()
         except CatalogError as exc:
             print(f"error: {exc}", file=sys.stderr)
-            self.exitcode = EXIT_WRITE_FAILED
+            self.exitcode = ExitStatus.WRITE_FAILED
             return False
         return True
 
@@ -63,7 +63,7 @@ class Command(ScrapyCrawlCommand):
         self.crawler_process.crawl(crawler, **opts.spargs)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+            self.exitcode = ExitStatus.START_FAILED
         else:
             # No status means the spider never closed properly (forced stop): not finished.
-            self.exitcode = getattr(crawler, "archive_exit_status", EXIT_NOT_FINISHED)
+            self.exitcode = int(getattr(crawler, "archive_exit_status", ExitStatus.NOT_FINISHED))

@@ -3,14 +3,8 @@
 ``scrapy crawl`` exits 0 even when every request failed; cron needs better.
 When the spider closes this writes ``ARCHIVE_DIR/warc/<run>.stats.json`` (what
 was fetched, archived, dropped by reason, errors, WARC files) and decides the
-exit status that this project's ``scrapy crawl`` returns:
-
-  0  the run finished and crossed no threshold
-  3  the run did not finish (shutdown signal, closespider, ...)
-  4  article URLs were due but nothing was archived or found unchanged
-  5  more errors than ARCHIVE_MAX_ERRORS or ARCHIVE_MAX_ERROR_RATE
-  6  the archive could not be written (disk full, I/O error): the crawl stopped
-  7  distributed worker: Redis (the shared frontier) stayed unreachable, the worker stopped
+exit status that this project's ``scrapy crawl`` returns (crawler/exit_status.py
+lists them all).
 """
 
 from __future__ import annotations
@@ -22,12 +16,11 @@ import os
 
 from scrapy import signals
 
+from crawler.exit_status import ExitStatus
 from crawler.resources import WRITE_FAILED_REASON, run_id, warc_directory, warc_writer
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_NOT_FINISHED, EXIT_NOTHING_ARCHIVED, EXIT_TOO_MANY_ERRORS, EXIT_WRITE_FAILED = 0, 3, 4, 5, 6
-EXIT_FRONTIER_UNAVAILABLE = 7
 FRONTIER_UNAVAILABLE_REASON = "frontier_unavailable"
 ERROR_PREFIXES = ("crawl/failed/", "robotstxt/exception_count/", "extract/dropped/extraction_error")
 
@@ -61,22 +54,22 @@ def summarize(stats: dict, reason: str) -> dict:
     }
 
 
-def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> int:
+def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> ExitStatus:
     if summary["finish_reason"] == WRITE_FAILED_REASON or summary.get("write_error"):
-        return EXIT_WRITE_FAILED
+        return ExitStatus.WRITE_FAILED
     if summary["finish_reason"] == FRONTIER_UNAVAILABLE_REASON:
-        return EXIT_FRONTIER_UNAVAILABLE
+        return ExitStatus.FRONTIER_UNAVAILABLE
     if summary["finish_reason"] != "finished":
-        return EXIT_NOT_FINISHED
+        return ExitStatus.NOT_FINISHED
     if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]
                                              or summary.get("run_archived")):
-        return EXIT_NOTHING_ARCHIVED
+        return ExitStatus.NOTHING_ARCHIVED
     errors = summary["errors"]
     if max_errors and errors > max_errors:
-        return EXIT_TOO_MANY_ERRORS
+        return ExitStatus.TOO_MANY_ERRORS
     if errors and max_error_rate and errors / max(1, summary["expected_articles"]) > max_error_rate:
-        return EXIT_TOO_MANY_ERRORS
-    return EXIT_OK
+        return ExitStatus.TOO_MANY_ERRORS
+    return ExitStatus.OK
 
 
 class RunSummary:
@@ -116,6 +109,6 @@ class RunSummary:
                 json.dump(summary, out, indent=2, sort_keys=True)
         except OSError as exc:  # a full disk must not hide the exit status
             logger.error("Could not write the run summary %s: %s", path, exc)
-        log = logger.info if code == EXIT_OK else logger.error
+        log = logger.info if code == ExitStatus.OK else logger.error
         log("Run %s: %s, %d archived, %d unchanged, %d errors -> exit status %d (summary: %s)",
             self.run_id, reason, summary["archived"], summary["unchanged"], summary["errors"], code, path)
