@@ -41,7 +41,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import trafilatura  # noqa: E402
 
-from pipelines.extract import extract_article  # noqa: E402
+from pipelines.extraction.extract import extract_article  # noqa: E402
 
 # --- the benchmark's metric (evaluate.py, re-implemented) ----------------------------------
 

@@ -35,8 +35,8 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from pipelines import stories  # noqa: E402
-from pipelines.catalog import Catalog  # noqa: E402
+from pipelines.extraction import stories  # noqa: E402
+from pipelines.storage.catalog import Catalog  # noqa: E402
 
 SEED_FILES = ("moscow-times-2022-02-04.txt", "trt-world-2022-02-04.txt")
 
@@ -52,7 +52,7 @@ def link_all(texts: dict[str, str], order: list[str], *, threshold: float, min_w
     """Archive and link the texts in this order in a fresh catalog: name -> story_id, similarity."""
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog(Path(tmp) / "catalog.sqlite")
-        linker = stories.StoryLinker(catalog.db, threshold=threshold, min_words=min_words)
+        linker = stories.StoryLinker(catalog.stories, threshold=threshold, min_words=min_words)
         story, score, timings = {}, {}, []
         for name in order:
             article_id = catalog.add_article({"url": f"https://example.org/{name}", "fetched_at": "2024-01-01",

@@ -1,8 +1,11 @@
-"""The exit statuses of ``scrapy crawl`` (and so of ``bin/cron-crawl``): the one list.
+"""The exit statuses of ``scrapy crawl`` (and so of ``bin/cron-crawl``): the one list,
+and how a run's stats decide its status.
 
 ``scrapy crawl`` alone exits 0 even when every request failed; this project's crawl
-command returns the status the run summary decided. No Scrapy imports: the run
-report, the review command and the cron wrapper read the meanings from here.
+command returns the status decided here from the run's stats (``summarize`` then
+``exit_status``; the RunSummary extension calls them when the spider closes). No
+Scrapy imports: the run report, the review command and the cron wrapper read the
+meanings from here.
 
     python -m crawler.exit_status 6          # prints the meaning of status 6
     python -m crawler.exit_status --value ALREADY_RUNNING   # prints 75
@@ -41,6 +44,59 @@ MEANINGS = {
     ExitStatus.FRONTIER_UNAVAILABLE: "distributed worker: Redis stayed unreachable for DISTRIBUTED_REDIS_OUTAGE",
     ExitStatus.ALREADY_RUNNING: "the previous run is still going",
 }
+
+
+# Finish reasons (close_spider) that decide a status of their own.
+WRITE_FAILED_REASON = "archive_write_failed"
+FRONTIER_UNAVAILABLE_REASON = "frontier_unavailable"
+ERROR_PREFIXES = ("crawl/failed/", "robotstxt/exception_count/", "extract/dropped/extraction_error")
+
+
+def _sum(stats: dict, prefix: str) -> int:
+    return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def summarize(stats: dict, reason: str) -> dict:
+    return {
+        "finish_reason": reason,
+        "fetched": stats.get("downloader/response_count", 0),
+        "expected_articles": stats.get("archive/expected", 0),
+        "archived": stats.get("store/articles", 0),
+        "new_revisions": stats.get("store/revisions", 0),
+        "unchanged": stats.get("archive/unchanged", 0),
+        "skipped_recent": stats.get("archive/skipped_recent", 0),
+        "dropped": {k.rsplit("/", 1)[1]: v for k, v in stats.items() if k.startswith("extract/dropped/")},
+        "errors": sum(_sum(stats, p) for p in ERROR_PREFIXES),
+        "errors_by_type": {k: v for k, v in stats.items() if k.startswith(ERROR_PREFIXES)},
+        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "warc_records": stats.get("warc/records", 0),
+        "warc_revisits": stats.get("warc/revisits", 0),
+        "warc_bytes": stats.get("warc/bytes", 0),
+        "write_error": stats.get("archive/write_error"),
+        # distributed: articles archived or unchanged by every worker of the frontier's run
+        "run_archived": stats.get("distributed/run_archived"),
+        "url_too_long": stats.get("crawl/failed/url_too_long", 0) + stats.get("crawl/ignored/url_too_long", 0),
+        "no_response": stats.get("capture/no_response", 0),
+        "framing_errors": stats.get("capture/framing_errors", 0),
+    }
+
+
+def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> ExitStatus:
+    if summary["finish_reason"] == WRITE_FAILED_REASON or summary.get("write_error"):
+        return ExitStatus.WRITE_FAILED
+    if summary["finish_reason"] == FRONTIER_UNAVAILABLE_REASON:
+        return ExitStatus.FRONTIER_UNAVAILABLE
+    if summary["finish_reason"] != "finished":
+        return ExitStatus.NOT_FINISHED
+    if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]
+                                             or summary.get("run_archived")):
+        return ExitStatus.NOTHING_ARCHIVED
+    errors = summary["errors"]
+    if max_errors and errors > max_errors:
+        return ExitStatus.TOO_MANY_ERRORS
+    if errors and max_error_rate and errors / max(1, summary["expected_articles"]) > max_error_rate:
+        return ExitStatus.TOO_MANY_ERRORS
+    return ExitStatus.OK
 
 
 def meaning(code: object) -> str:

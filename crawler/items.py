@@ -18,6 +18,8 @@ class Article:
     warc_offset: int | None = None
     response_record_id: str | None = None
     payload_digest: str | None = None
+    # The URL's catalog state when its request went out (UrlState.as_meta()); not exported.
+    state: dict | None = field(default=None, repr=False)
     # The request carried If-None-Match / If-Modified-Since: a 304 answers it ("unchanged").
     conditional: bool = False
     # The body is incomplete (connection lost, DOWNLOAD_FAIL_ON_DATALOSS off): never extracted.
@@ -32,6 +34,7 @@ class Article:
     description: str | None = None
     text: str | None = None
     # Filled by storage.
+    article_id: int | None = None  # the catalog row
     text_path: str | None = None
     text_sha1: str | None = None
     conversion_record_id: str | None = None

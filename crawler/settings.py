@@ -79,15 +79,15 @@ EXTRACT_TIMEOUT = 5
 # fetching while SCRAPER_SLOT_MAX_ACTIVE_SIZE bytes of responses wait.
 EXTRACT_MAX_PENDING = 0
 # The extractor: (html, url, *, site_rules, repeated_lines) -> ExtractedArticle | None.
-EXTRACT_FUNCTION = "pipelines.extract.extract_article"
+EXTRACT_FUNCTION = "pipelines.extraction.extract.extract_article"
 # Content types that are worth extracting text from.
 EXTRACT_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
 
-# --- EXTRACT_*: per-site rules and learned site furniture (pipelines/extraction.py) ---
+# --- EXTRACT_*: per-site rules and learned site furniture (crawler/stages.py) ---
 # Per-site rules, host -> {"prune_xpaths": [...], "junk_patterns": [...]}: XPaths removed
 # from the page before extraction, and regexes that must match a whole text line to drop
 # it (add (?i) for case-insensitive). A rule for "example.com" covers its subdomains.
-# Merged with the spider's `extract_site_rules` attribute (the sources spider's SiteRules).
+# Merged with the spider's `extract_site_rules` attribute (the sources spider's [extract] tables).
 EXTRACT_SITE_RULES = {}
 # Learn per host the short lines that recur on many pages (footers, promo lines) and
 # drop them from later pages of the same host.
@@ -112,9 +112,12 @@ RECRAWL_AFTER = "7d"
 # --- CATALOG_*: the SQLite index of archived articles ---------------------------
 # Relative paths are taken inside ARCHIVE_DIR.
 CATALOG_PATH = "catalog.sqlite"
+# The index the crawl's lookups go to, over the local catalog file: empty for the file alone;
+# a class with from_settings(local_catalog, settings) otherwise (set by the distributed add-on).
+CATALOG_INDEX = ""
 
 # --- STORIES_*: link near-duplicate articles (one wire story, many outlets) ---------
-# Each article's text is fingerprinted (MinHash of word 3-grams, pipelines/stories.py) and
+# Each article's text is fingerprinted (MinHash of word 3-grams, pipelines/extraction/stories.py) and
 # linked to the most similar earlier article in the catalog, across runs: the two rows then
 # share articles.story_id, and story_similarity says how close the match was.
 STORIES_ENABLED = True
@@ -127,9 +130,10 @@ STORIES_MIN_WORDS = 50
 
 # --- DISTRIBUTED_* / REDIS_URL: several workers on one shared frontier ------------
 # Off by default: one process, Scrapy's own scheduler, nothing but files. On (`-s DISTRIBUTED=1`,
-# or `distributed = true` in the sources file's [crawl] table), the scheduler, the request
+# or `enabled = true` in the sources file's [distributed] table), the scheduler, the request
 # dupe filter and the start requests live in Redis through scrapy-redis, and the catalog's
-# lookups (revisit/dedup index, recrawl state, revisions) are shared there too.
+# lookups (revisit/dedup index, recrawl state, revisions) are shared there too (the add-on
+# crawler.distributed.addon.Distributed sets SCHEDULER, DUPEFILTER_CLASS and CATALOG_INDEX).
 # See README "Distributed crawling" and crawler/distributed/.
 DISTRIBUTED = False
 # The Redis server of the shared frontier: redis://[:password@]host:port/db (rediss:// for TLS).
@@ -179,6 +183,9 @@ DOWNLOAD_HANDLERS = {
     "s3": None,
     "data": None,
 }
+ADDONS = {
+    "crawler.distributed.addon.Distributed": 0,
+}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.recrawl.RecrawlMiddleware": 60,
@@ -190,14 +197,15 @@ SPIDER_MIDDLEWARES = {
 }
 EXTENSIONS = {
     "crawler.extensions.redact_secrets.RedactSecrets": -100,
-    "crawler.capture.warc_capture.WarcCapture": 0,
+    "crawler.capture.archive.Archive": 0,
     "crawler.extensions.run_summary.RunSummary": 10,
     "crawler.extensions.run_report.RunReport": 20,
 }
 ITEM_PIPELINES = {
-    "pipelines.revisions.UnchangedFilterPipeline": 200,
-    "pipelines.extraction.ExtractionPipeline": 300,
-    "pipelines.store.StorePipeline": 800,
+    "crawler.stages.RevisionFilter": 200,
+    "crawler.stages.ExtractionStage": 300,
+    "crawler.stages.StoreStage": 800,
+    "crawler.stages.StoriesStage": 850,
 }
 # `-O items.jsonl` exports the catalog's fields plus the text, not the raw body.
 FEED_EXPORT_FIELDS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from pipelines.extract import extract_article
+from pipelines.extraction.extract import extract_article
 
 
 def crash_on_marked_pages(html, url=None, **kwargs):

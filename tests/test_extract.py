@@ -10,9 +10,9 @@ from types import ModuleType
 
 import pytest
 
-from pipelines import extract
-from pipelines.extract import ExtractedArticle, SiteRules, extract_article, looks_like_html
-from pipelines.junk import RepeatedLineLearner
+from pipelines.extraction import extract
+from pipelines.extraction.extract import ExtractedArticle, SiteRules, extract_article, looks_like_html
+from pipelines.extraction.junk import RepeatedLineLearner
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 

@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from pipelines.extract import extract_article
-from pipelines.extract_pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
+from pipelines.extraction.extract import extract_article
+from pipelines.extraction.pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from tests.localsite import article_html
 
 PAGES = {f"http://site.example/news/{n}": article_html(f"Story {n} of the day").encode() for n in range(6)}
@@ -30,7 +30,7 @@ def run_all(pool: ExtractionPool, pages: dict[str, bytes]) -> dict[str, object]:
 
 
 def test_pool_gives_the_same_articles_as_in_process():
-    results = run_all(ExtractionPool("pipelines.extract.extract_article", workers=2), PAGES)
+    results = run_all(ExtractionPool("pipelines.extraction.extract.extract_article", workers=2), PAGES)
     for url, body in PAGES.items():
         assert results[url] == extract_article(body, url)
         assert results[url].text
@@ -70,15 +70,15 @@ def test_at_least_one_worker(workers):
 
 
 def test_worker_fingerprint_is_the_one_the_linker_would_make():
-    from pipelines import stories
-    from pipelines.extraction import extract_page
+    from pipelines.extraction import stories
+    from pipelines.extraction.worker import extract_page
 
     url, body = next(iter(PAGES.items()))
-    pool = ExtractionPool("pipelines.extraction.extract_page", workers=1)
+    pool = ExtractionPool("pipelines.extraction.worker.extract_page", workers=1)
     try:
         article, story_fingerprint = asyncio.run(
-            pool.run("pipelines.extract.extract_article", body, url, fingerprint=True))
+            pool.run("pipelines.extraction.extract.extract_article", body, url, fingerprint=True))
     finally:
         pool.close()
     assert story_fingerprint == stories.fingerprint(article.text)
-    assert extract_page("pipelines.extract.extract_article", body, url, fingerprint=False)[1] is None
+    assert extract_page("pipelines.extraction.extract.extract_article", body, url, fingerprint=False)[1] is None

@@ -1,32 +1,19 @@
-"""ExtractionPipeline wiring without a crawler: per-site rules, the repeated-line learner
-per host, its persistence across runs, and the drop/stats behaviour."""
+"""The extraction stage built in-process (get_crawler): per-site rules, the repeated-line
+learner per host, its persistence across runs in the catalog, and the drops and stats."""
 
 from __future__ import annotations
 
-import asyncio
-from collections import Counter
 from types import SimpleNamespace
 
 import pytest
 
-from pipelines import drops
-from pipelines.extract import SiteRules
-from pipelines.extraction import ExtractionPipeline, rules_for_host, site_rules_from
-from pipelines.junk import RepeatedLineLearner
+from crawler import drops
+from crawler.stages import ExtractionStage
+from pipelines.extraction.extract import SiteRules
+from pipelines.extraction.site_rules import rules_for_host, site_rules_from
+from tests.components import open_archive, project_crawler, run, stats_under
 
 HOST = "www.harbour.example"
-
-
-class FakeStats:
-    def __init__(self) -> None:
-        self.values: Counter[str] = Counter()
-        self.maxima: dict[str, int] = {}
-
-    def inc_value(self, key: str, count: int = 1) -> None:
-        self.values[key] += count
-
-    def max_value(self, key: str, value: int) -> None:  # gauges, kept apart from the counts
-        self.maxima[key] = max(self.maxima.get(key, 0), value)
 
 
 SENTENCES = (
@@ -50,77 +37,90 @@ def item(n: int, host: str = HOST, body: bytes | None = None, status: int = 200)
             "body": page(n) if body is None else body}
 
 
-def process(extraction: ExtractionPipeline, item):
+def process(extraction: ExtractionStage, item):
     """process_item is a coroutine (extraction may run in a worker process)."""
-    return asyncio.run(extraction.process_item(item))
+    return run(extraction.process_item(item))
 
 
-def pipeline(stats=None, **kwargs) -> ExtractionPipeline:
-    return ExtractionPipeline(stats or FakeStats(), 200, ["text/html"], 0, **kwargs)
+@pytest.fixture
+def crawler(tmp_path):
+    return project_crawler(tmp_path / "archive")
 
 
-def test_learned_furniture_leaves_later_pages_of_the_same_host_only() -> None:
-    stats = FakeStats()
-    extraction = pipeline(stats, learner=RepeatedLineLearner(min_pages=3))
+def pipeline(crawler, **settings) -> ExtractionStage:
+    """The stage as from_crawler builds it, extracting in this process."""
+    crawler.settings.frozen = False
+    crawler.settings.setdict({"EXTRACT_MIN_CHARS": 200, "EXTRACT_CONTENT_TYPES": ["text/html"],
+                              "EXTRACT_MAX_BYTES": 0, "EXTRACT_LEARN_REPEATED_LINES": False,
+                              "EXTRACT_REPEATED_LINES_PERSIST": False, **settings}, priority="cmdline")
+    return ExtractionStage.from_crawler(crawler)
+
+
+LEARNING = {"EXTRACT_LEARN_REPEATED_LINES": True, "EXTRACT_REPEATED_LINE_MIN_PAGES": 3,
+            "EXTRACT_REPEATED_LINE_MIN_SHARE": 0.0}
+
+
+def test_learned_furniture_leaves_later_pages_of_the_same_host_only(crawler) -> None:
+    extraction = pipeline(crawler, **LEARNING)
     texts = [process(extraction, item(n))["text"] for n in range(5)]
     assert all("Route 6" in text.split("\n\n") for text in texts[:3])
     assert all("Route 6" not in text for text in texts[3:])
     assert all("Pilots counted" in text for text in texts)
     other = process(extraction, item(9, host="other.example"))
     assert "Route 6" in other["text"].split("\n\n")  # another site has not shown it three times
-    assert stats.values == {"extract/ok": 6}
+    assert stats_under(crawler, "extract/") == {"extract/ok": 6, "extract/max_in_flight": 1}
 
 
-def test_the_same_page_fetched_again_is_not_counted_twice() -> None:
-    extraction = pipeline(learner=RepeatedLineLearner(min_pages=3))
+def test_the_same_page_fetched_again_is_not_counted_twice(crawler) -> None:
+    extraction = pipeline(crawler, **LEARNING)
     for _ in range(4):
         text = process(extraction, item(1))["text"]
     assert "Route 6" in text.split("\n\n")
 
 
-def test_without_a_learner_nothing_is_learned() -> None:
-    extraction = pipeline()
+def test_without_a_learner_nothing_is_learned(crawler) -> None:
+    extraction = pipeline(crawler)
     texts = [process(extraction, item(n))["text"] for n in range(5)]
     assert all("Route 6" in text.split("\n\n") for text in texts)
 
 
+def _run(tmp_path, archive_dir: str, pages: list[int]) -> list[str]:
+    """One crawl's extraction stage over some pages, its learner kept in the archive's catalog."""
+    crawler = project_crawler(tmp_path / archive_dir)
+    archive = open_archive(crawler)
+    extraction = pipeline(crawler, **LEARNING, EXTRACT_REPEATED_LINES_PERSIST=True)
+    extraction.spider_opened(SimpleNamespace())
+    texts = [process(extraction, item(n))["text"] for n in pages]
+    extraction.close_spider()
+    archive.close()
+    return texts
+
+
 def test_learned_lines_persist_across_runs(tmp_path) -> None:
-    path = str(tmp_path / "archive" / "catalog.sqlite")
-    first = pipeline(learner=RepeatedLineLearner(min_pages=3), site_lines_path=path)
-    first.open_spider(SimpleNamespace())
-    for n in range(3):
-        process(first, item(n))
-    first.close_spider(SimpleNamespace())
-
-    second = pipeline(learner=RepeatedLineLearner(min_pages=3), site_lines_path=path)
-    second.open_spider(SimpleNamespace())
-    text = process(second, item(10))["text"]
+    _run(tmp_path, "archive", [0, 1, 2])
+    (text,) = _run(tmp_path, "archive", [10])
     assert "Route 6" not in text and "Pilots counted" in text
-
-    fresh = pipeline(learner=RepeatedLineLearner(min_pages=3), site_lines_path=str(tmp_path / "other.sqlite"))
-    fresh.open_spider(SimpleNamespace())
-    assert "Route 6" in process(fresh, item(10))["text"].split("\n\n")
+    (fresh,) = _run(tmp_path, "other", [10])
+    assert "Route 6" in fresh.split("\n\n")
 
 
-def test_site_rules_from_settings_apply_to_subdomains() -> None:
-    rules = site_rules_from({
-        "harbour.example": {"prune_xpaths": ["//div[@class='promo']"], "junk_patterns": [r"(?i)route \d+"]},
-    })
-    extraction = pipeline(site_rules=rules)
+def test_site_rules_from_settings_apply_to_subdomains(crawler) -> None:
+    rules = {"harbour.example": {"prune_xpaths": ["//div[@class='promo']"], "junk_patterns": [r"(?i)route \d+"]}}
+    extraction = pipeline(crawler, EXTRACT_SITE_RULES=rules)
     promo = ("<div class='promo'><p>The harbour shop sells ice charts, tide tables and warm hats for every sailor."
              "</p></div>")
     text = process(extraction, item(1, body=page(1, promo)))["text"]
     assert "Route 6" not in text and "harbour shop" not in text and "Pilots counted" in text
-    unruled = process(pipeline(), item(1, body=page(1, promo)))["text"]
+    unruled = process(pipeline(crawler, EXTRACT_SITE_RULES={}), item(1, body=page(1, promo)))["text"]
     assert "Route 6" in unruled and "harbour shop" in unruled  # the rules made the difference
     elsewhere = process(extraction, item(1, host="harbour.example.net", body=page(1, promo)))["text"]
     assert "Route 6" in elsewhere
 
 
-def test_spider_rules_join_the_settings_rules() -> None:
-    extraction = pipeline(site_rules=site_rules_from({"harbour.example": {"junk_patterns": ["Nothing"]}}))
-    spider = SimpleNamespace(extract_site_rules={"www.harbour.example": SiteRules(junk_patterns=("Route 6",))})
-    extraction.open_spider(spider)
+def test_spider_rules_join_the_settings_rules(crawler) -> None:
+    extraction = pipeline(crawler, EXTRACT_SITE_RULES={"harbour.example": {"junk_patterns": ["Nothing"]}})
+    spider = SimpleNamespace(extract_site_rules={"www.harbour.example": {"junk_patterns": ["Route 6"]}})
+    extraction.spider_opened(spider)
     assert "Route 6" not in process(extraction, item(1))["text"]
     assert rules_for_host(extraction.site_rules, HOST) == SiteRules(junk_patterns=("Route 6",))
     assert rules_for_host(extraction.site_rules, "news.harbour.example") == SiteRules(junk_patterns=("Nothing",))
@@ -141,9 +141,8 @@ def test_bad_site_rules_fail_at_start_up(bad) -> None:
         site_rules_from(bad)
 
 
-def test_drops_keep_their_reasons_and_stats() -> None:
-    stats = FakeStats()
-    extraction = pipeline(stats, learner=RepeatedLineLearner())
+def test_drops_keep_their_reasons_and_stats(crawler) -> None:
+    extraction = pipeline(crawler, **LEARNING)
     with pytest.raises(drops.HttpErrorStatus):
         process(extraction, item(1, status=404))
     with pytest.raises(drops.TextTooShort):
@@ -151,23 +150,15 @@ def test_drops_keep_their_reasons_and_stats() -> None:
                                                b"</article></body></html>"))
     with pytest.raises(drops.NoArticleText):
         process(extraction, item(3, body=b"<html><body><p>Advertisement</p></body></html>"))
-    assert stats.values == {"extract/dropped/http_status": 1, "extract/dropped/too_short": 1,
-                            "extract/dropped/no_text": 1}
+    assert stats_under(crawler, "extract/dropped/") == {"extract/dropped/http_status": 1,
+                                                        "extract/dropped/too_short": 1, "extract/dropped/no_text": 1}
 
 
 def test_from_crawler_reads_the_settings(tmp_path) -> None:
-    from scrapy.settings import Settings
-
-    from crawler import settings as project_settings
-
-    settings = Settings()
-    settings.setmodule(project_settings)
-    settings.set("ARCHIVE_DIR", str(tmp_path))
-    settings.set("EXTRACT_SITE_RULES", {"harbour.example": {"junk_patterns": ["Route 6"]}})
-    crawler = SimpleNamespace(settings=settings, stats=FakeStats(), spider=None)
-    extraction = ExtractionPipeline.from_crawler(crawler)
-    assert extraction.site_lines_path == str(tmp_path / "catalog.sqlite")
+    crawler = project_crawler(tmp_path, EXTRACT_SITE_RULES={"harbour.example": {"junk_patterns": ["Route 6"]}})
+    extraction = ExtractionStage.from_crawler(crawler)
+    assert extraction.archive.layout.catalog == tmp_path / "catalog.sqlite"  # the learner's counts are kept there
     assert extraction.learner is not None and extraction.learner.min_pages == 3
     assert rules_for_host(extraction.site_rules, HOST) == SiteRules(junk_patterns=("Route 6",))
-    settings.set("EXTRACT_LEARN_REPEATED_LINES", False)
-    assert ExtractionPipeline.from_crawler(crawler).learner is None
+    off = project_crawler(tmp_path, EXTRACT_LEARN_REPEATED_LINES=False)
+    assert ExtractionStage.from_crawler(off).learner is None

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 
 from crawler.capture import wire
-from pipelines.warc import response_block
+from pipelines.storage.blocks import response_block
 from tests.rawserver import RawServer, chunked, response, sends
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]

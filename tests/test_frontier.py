@@ -9,11 +9,12 @@ import pytest
 import redis
 import scrapy
 
+from crawler import meta
 from crawler.distributed import seeds, serializer
 from crawler.distributed.connection import Keys, redacted
-from crawler.distributed.frontier import RETURNED_META, Frontier
+from crawler.distributed.frontier import Frontier
 from crawler.distributed.shared_catalog import SharedCatalog, export_catalog
-from pipelines.catalog import Catalog
+from pipelines.storage.catalog import Catalog
 from tests.redisserver import RedisServer
 
 
@@ -60,7 +61,7 @@ def test_leases_and_their_return(frontier):
     frontier.report("alive-worker", {"state": "crawling"}, ttl=30)
     assert frontier.reclaim_dead(me="someone-else") == {"dead-worker": 1}  # alive-worker keeps its lease
     returned = json.loads(frontier.take("alive-worker#2"))
-    assert returned == {"url": "low", "meta": {RETURNED_META: True}}
+    assert returned == {"url": "low", "meta": {meta.RETURNED: True}}
     frontier.done("alive-worker#1", "alive-worker#2")
     assert frontier.size().empty
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.spiders.inputs import InvalidSpiderInput, allowed_hosts, parse_url_arguments
+from crawler.discovery.inputs import InvalidSpiderInput, allowed_hosts, parse_url_arguments
 from tests.conftest import run_crawl
 
 

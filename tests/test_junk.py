@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines import junk
+from pipelines.extraction import junk
 
 # Prose that shares words with junk and must never be dropped, whatever the rule.
 NEAR_MISSES = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.extensions.redact_secrets import redact
+from crawler.redaction import redact
 from tests.conftest import run_crawl
 
 

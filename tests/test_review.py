@@ -12,8 +12,9 @@ from urllib.parse import unquote
 import pytest
 
 from crawler.review import diff, report, search
-from pipelines.catalog import Catalog
-from pipelines.store import render_text
+from pipelines.storage.catalog import Catalog
+from pipelines.storage.fulltext import read_text
+from pipelines.storage.texts import render_text
 
 RUN = "NEWS-20240204093000-host-1"
 ICE = ("The harbour authority said that the new icebreaker would keep the northern shipping lane open "
@@ -188,7 +189,7 @@ def test_revisions_diff_shows_the_change(revised):
     assert diff.find_article(revised.db, "999") is None
     old, new = diff.revisions(revised.db, article)
     assert (old["revision"], new["revision"]) == (1, 2)
-    texts = [search.read_text(revised.dir, r["text_path"]) for r in (old, new)]
+    texts = [read_text(revised.dir, r["text_path"]) for r in (old, new)]
     patch = diff.unified_diff(*texts, diff.revision_label(old), diff.revision_label(new))
     lines = patch.splitlines()
     assert lines[0].startswith("--- revision 1") and lines[1].startswith("+++ revision 2")

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from crawler.items import Article
-from pipelines import stories
-from pipelines.catalog import Catalog
-from pipelines.store import StorePipeline
-from pipelines.stories import StoryLinker
+from crawler.stages import StoreStage, StoriesStage
+from pipelines.extraction import stories
+from pipelines.extraction.stories import StoryLinker
+from pipelines.storage.catalog import Catalog
+from tests.components import open_archive, project_crawler, stats_under
 
 HERE = Path(__file__).resolve().parent
 SET = HERE / "stories"
@@ -33,7 +34,7 @@ class Archive:
 
     def __init__(self, path: Path, **settings):
         self.catalog = Catalog(path)
-        self.linker = StoryLinker(self.catalog.db, **settings)
+        self.linker = StoryLinker(self.catalog.stories, **settings)
 
     def add(self, body: str, url: str, canonical_url: str | None = None) -> tuple[int, int, float | None]:
         article_id = self.catalog.add_article({"url": url, "canonical_url": canonical_url, "fetched_at": "2024-02-04",
@@ -203,7 +204,7 @@ def test_minhash_estimate_is_close_to_exact_containment():
 
 
 def test_fingerprints_do_not_depend_on_the_process_hash_seed():
-    code = ("import sys; from pipelines.stories import fingerprint; "
+    code = ("import sys; from pipelines.extraction.stories import fingerprint; "
             "sys.stdout.write(fingerprint(open(sys.argv[1]).read()).to_blob().hex())")
     blobs = {subprocess.run([sys.executable, "-c", code, str(SET / "summit-wire.txt")], cwd=REPO, check=True,
                             capture_output=True, text=True,
@@ -240,29 +241,24 @@ def test_labelled_set_precision_and_recall():
     assert recall >= 0.9
 
 
-class Stats:
-    def __init__(self):
-        self.values = {}
-
-    def inc_value(self, key, count=1):
-        self.values[key] = self.values.get(key, 0) + count
-
-
-def test_store_pipeline_puts_the_story_on_the_item_and_row(tmp_path):
-    catalog = Catalog(tmp_path / "catalog.sqlite")
-    stats = Stats()
-    store = StorePipeline(str(tmp_path), catalog, stats, story_linker=StoryLinker(catalog.db))
+def test_the_stories_stage_puts_the_story_on_the_item_row_and_sidecar(tmp_path):
+    crawler = project_crawler(tmp_path)
+    archive = open_archive(crawler)
+    store, linking = StoreStage.from_crawler(crawler), StoriesStage.from_crawler(crawler)
     items = [Article(url=f"https://{host}.example/story", fetched_at="2024-02-04T10:00:00+00:00",
                      title="Title", text=text(name))
              for host, name in [("wire", "summit-wire.txt"), ("other", "topic-russia-china-drills.txt"),
                                 ("trt", "summit-trt-style.txt")]]
     for item in items:
-        store.process_item(item)
+        linking.process_item(store.process_item(item))
+    catalog = archive.local_catalog
     rows = catalog.db.execute("SELECT id, url, story_id, story_similarity FROM articles ORDER BY id").fetchall()
     assert [(row["story_id"], row["story_similarity"]) for row in rows][:2] == [(rows[0]["id"], None),
                                                                                  (rows[1]["id"], None)]
     assert rows[2]["story_id"] == rows[0]["id"] and rows[2]["story_similarity"] >= stories.DEFAULT_THRESHOLD
     assert [(item.story_id, item.story_similarity) for item in items] == [
         (row["story_id"], row["story_similarity"]) for row in rows]
-    assert stats.values["stories/new"] == 2 and stats.values["stories/linked"] == 1
-    catalog.db.close()
+    assert stats_under(crawler, "stories/") == {"stories/new": 2, "stories/linked": 1}
+    sidecar = json.loads((tmp_path / items[2].text_path).with_suffix(".json").read_text())
+    assert sidecar["story_id"] == rows[0]["id"] and sidecar["id"] == rows[2]["id"]
+    archive.close()

@@ -12,7 +12,7 @@ import zlib
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from pipelines.warc import WarcFileWriter
+from pipelines.storage.warc import WarcFileWriter
 
 WHEN = dt.datetime(2024, 2, 4, 9, 30, 1, 500000, tzinfo=dt.UTC)
 REQUEST = b"GET /a?b=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from crawler.capture import wire
-from pipelines.warc import request_block, response_block
+from pipelines.storage.blocks import request_block, response_block
 
 UA = [(b"User-Agent", b"test-agent"), (b"Accept-Encoding", b"gzip")]
 

@@ -1,10 +1,11 @@
 """Download handler for http(s) that sees the raw exchange.
 
-Every exchange that got as far as a status line is announced with the
-``exchange_captured`` signal before Scrapy's middlewares touch the response
-(before decompression, redirects, retries or robots decisions), including
-truncated ones (too large, timed out, connection lost) so that nothing the
-server sent is lost.
+Every exchange that got as far as a status line is archived by the ``Archive``
+extension before Scrapy's middlewares touch the response (before decompression,
+redirects, retries or robots decisions), including truncated ones (too large, timed
+out, connection lost) so that nothing the server sent is lost; what was written is
+carried on in ``request.meta[meta.CAPTURE]``. An exchange without a status line leaves
+its request and the bytes received in the archive, and fails.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Headers, Response
-from scrapy.utils._download_handlers import make_response
+from scrapy.responsetypes import responsetypes
+
+from crawler import meta
 
 from . import wire
-from .signals import exchange_captured
+from .archive import Archive
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +52,13 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
     def __init__(self, crawler):
         super().__init__(crawler)
         settings = crawler.settings
+        # Per request these come from meta (DownloadTimeoutMiddleware sets download_timeout),
+        # as in Scrapy's own HTTP handler; the settings are the defaults.
         self.default_timeout = settings.getfloat("DOWNLOAD_TIMEOUT")
         self.default_maxsize = settings.getint("DOWNLOAD_MAXSIZE")
         self.fail_on_dataloss = settings.getbool("DOWNLOAD_FAIL_ON_DATALOSS")
         self.allow_private = settings.getbool("ARCHIVE_ALLOW_PRIVATE")
+        self.archive = crawler.get_extension(Archive)
         self.client = wire.HttpClient(
             verify_certificates=settings.getbool("DOWNLOAD_VERIFY_CERTIFICATES"),
             max_idle_per_origin=settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN"),
@@ -73,6 +79,7 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
         timeout = request.meta.get("download_timeout", self.default_timeout)
         maxsize = request.meta.get("download_maxsize", self.default_maxsize)
         headers = [(name, value) for name, values in request.headers.items() for value in values]
+        request.meta.pop(meta.CAPTURE, None)  # a retry or redirect must not carry its predecessor's
         try:
             exchange = await self.client.fetch(
                 request.method, request.url, headers, request.body, timeout=timeout, maxsize=maxsize
@@ -81,25 +88,23 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
             if exc.exchange is not None:
                 if not exc.exchange.status:
                     exc.exchange.framing_error = str(exc)
-                await self._announce(exc.exchange, request)
+                await self._archive(exc.exchange, request)
             if isinstance(exc, wire.DataLoss) and not request.meta.get(
                 "download_fail_on_dataloss", self.fail_on_dataloss
             ):
                 return self._response(exc.exchange, request, flags=["dataloss"])
             raise self._scrapy_error(exc) from exc
-        await self._announce(exchange, request)
+        await self._archive(exchange, request)
         return self._response(exchange, request)
 
-    async def _announce(self, exchange: wire.RawExchange, request: Request) -> None:
-        # Awaited: the response goes on only once its records are written.
-        results = await self.crawler.signals.send_catch_log_async(
-            signal=exchange_captured, exchange=exchange, request=request, spider=self.crawler.spider
-        )
-        # Scrapy logs and swallows a failing handler; a page that could not be
-        # archived must not go on as if it had been.
-        for _, result in results:
-            if isinstance(result, BaseException):
-                raise DownloadFailedError(f"could not archive {request.url}: {result!r}") from result
+    async def _archive(self, exchange: wire.RawExchange, request: Request) -> None:
+        # A page that could not be archived must not go on as if it had been.
+        try:
+            capture = await self.archive.capture(exchange)
+        except Exception as exc:
+            raise DownloadFailedError(f"could not archive {request.url}: {exc!r}") from exc
+        if capture is not None:
+            request.meta[meta.CAPTURE] = capture.as_meta()
 
     @staticmethod
     def _scrapy_error(exc: wire.WireError) -> Exception:
@@ -121,15 +126,9 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
                 ip = ipaddress.ip_address(exchange.ip_address)
             except ValueError:
                 ip = None
-        return make_response(
-            url=request.url,
-            status=exchange.status,
-            headers=headers,
-            body=exchange.body,
-            flags=flags,
-            ip_address=ip,
-            protocol="HTTP/1.1",
-        )
+        response_class = responsetypes.from_args(headers=headers, url=request.url, body=exchange.body)
+        return response_class(url=request.url, status=exchange.status, headers=headers, body=exchange.body,
+                              flags=flags, ip_address=ip, protocol="HTTP/1.1")
 
     async def close(self) -> None:
         await self.client.close()

@@ -9,14 +9,15 @@ RunSummary extension decided (see crawler/extensions/run_summary.py).
 
 from __future__ import annotations
 
-import os
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.distributed import seeds
 from crawler.exit_status import ExitStatus
-from pipelines.catalog import Catalog, CatalogError
+from pipelines.storage.catalog import Catalog, CatalogError
+from pipelines.storage.layout import ArchiveLayout
 
 
 def apply_argument_settings(settings, spider_class, spargs) -> None:
@@ -36,7 +37,7 @@ class Command(ScrapyCrawlCommand):
         if not archive_dir:
             return True
         try:
-            Catalog(os.path.join(archive_dir, self.settings.get("CATALOG_PATH"))).close()
+            Catalog(ArchiveLayout.from_settings(self.settings).catalog).close()
         except CatalogError as exc:
             print(f"error: {exc}", file=sys.stderr)
             self.exitcode = ExitStatus.WRITE_FAILED
@@ -59,8 +60,11 @@ class Command(ScrapyCrawlCommand):
             check(**opts.spargs)  # raises UsageError
         if not self._catalog_opens():
             return
+        spider_args = opts.spargs
+        if self.settings.getbool("DISTRIBUTED"):  # every worker runs with the run's seeded arguments
+            spider_args = seeds.worker_arguments(self.settings, spider_class.name, spider_args)
         crawler = self._create_crawler(args[0])
-        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.crawl(crawler, **spider_args)
         self.crawler_process.start()
         if self.crawler_process.bootstrap_failed:
             self.exitcode = ExitStatus.START_FAILED

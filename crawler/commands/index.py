@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import os
-
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.review.tools import build_cdxj, closed_warcs
+from pipelines.storage.layout import ArchiveLayout
 
 
 class Command(ScrapyCommand):
@@ -26,11 +25,12 @@ class Command(ScrapyCommand):
         parser.add_argument("-o", "--output", help="index file (default: ARCHIVE_DIR/index.cdxj)")
 
     def run(self, args, opts) -> None:
-        warc_dir = os.path.join(self.settings.get("ARCHIVE_DIR"), "warc")
+        layout = ArchiveLayout.from_settings(self.settings)
+        warc_dir = layout.warc_dir
         files = closed_warcs(warc_dir)
         if not files:
             raise UsageError(f"no WARC files in {warc_dir}")
-        output = opts.output or os.path.join(self.settings.get("ARCHIVE_DIR"), "index.cdxj")
+        output = opts.output or str(layout.index)
         build_cdxj(self.settings.get("REPLAY_VENV"), files, output, dir_root=warc_dir)
         with open(output, encoding="utf-8") as index:
             captures = sum(1 for _ in index)

@@ -9,20 +9,20 @@ article, then serves until interrupted.
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.review.pages import article_rows
 from crawler.review.tools import build_cdxj, closed_warcs, prepare_pywb_root, tool
 from crawler.review.urls import replay_url
-from pipelines.catalog import Catalog
+from pipelines.storage.catalog import Catalog
+from pipelines.storage.layout import ArchiveLayout
 
 AUTOINDEX_FILE = "autoindex.cdxj"  # the index pywb's auto-indexer keeps up to date
 
@@ -60,10 +60,10 @@ class Command(ScrapyCommand):
         if opts.port:
             settings.set("REPLAY_PORT", opts.port, priority="cmdline")
         venv, collection = settings.get("REPLAY_VENV"), settings.get("REPLAY_COLLECTION")
-        archive_dir = Path(settings.get("ARCHIVE_DIR"))
-        warc_dir = archive_dir / "warc"
+        layout = ArchiveLayout.from_settings(settings)
+        warc_dir = layout.warc_dir
         warc_dir.mkdir(parents=True, exist_ok=True)
-        root = archive_dir / "replay"
+        root = layout.replay_root
         coll = prepare_pywb_root(root, collection, warc_dir)
         files = closed_warcs(warc_dir)
         if files:
@@ -77,7 +77,7 @@ class Command(ScrapyCommand):
         stop = lambda signum, frame: server.terminate()  # noqa: E731
         signal.signal(signal.SIGTERM, stop)
         try:
-            self._announce(server, port, collection, files, archive_dir)
+            self._announce(server, port, collection, files, layout)
             for line in server.stdout:  # pywb's log, until it stops
                 sys.stdout.write(line)
         except KeyboardInterrupt:
@@ -86,27 +86,23 @@ class Command(ScrapyCommand):
             server.wait(30)
         self.exitcode = 0 if server.returncode in (0, -signal.SIGTERM) else 1
 
-    def _announce(self, server, port, collection, files, archive_dir) -> None:
+    def _announce(self, server, port, collection, files, layout: ArchiveLayout) -> None:
         for line in server.stdout:  # wait for pywb to start (or to die)
             sys.stdout.write(line)
             if "Starting Gevent Server" in line:
                 break
         wait_for_port(port, server)
         print(f"Replaying {len(files)} WARC files at http://127.0.0.1:{port}/{collection}/", flush=True)
-        catalog_path = os.path.join(archive_dir, self.settings.get("CATALOG_PATH"))
-        if not os.path.exists(catalog_path):
+        if not layout.catalog.exists():
             return
-        catalog = Catalog(catalog_path)
+        catalog = Catalog(layout.catalog, readonly=True)
         try:
-            # the capture's own WARC-Date, so the URL names exactly that capture
-            rows = catalog.db.execute(
-                "SELECT a.url, a.title, COALESCE(c.fetched_at, a.fetched_at) AS fetched_at, a.revision "
-                "FROM articles a LEFT JOIN captures c ON c.record_id = a.response_record_id "
-                "ORDER BY a.fetched_at, a.id").fetchall()
+            rows = sorted(article_rows(catalog.db, None), key=lambda row: (row["fetched_at"], row["id"]))
         finally:
             catalog.close()
         for row in rows:
             revision = f"  (revision {row['revision']})" if row["revision"] > 1 else ""
-            print(f"{replay_url(self.settings, row['url'], row['fetched_at'])}  {row['title'] or ''}{revision}",
-                  flush=True)
+            # the capture's own WARC-Date, so the URL names exactly that capture
+            warc_date = row["warc_date"] or row["fetched_at"]
+            print(f"{replay_url(self.settings, row['url'], warc_date)}  {row['title'] or ''}{revision}", flush=True)
         print("Ready.", flush=True)

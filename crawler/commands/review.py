@@ -20,6 +20,9 @@ from scrapy.exceptions import UsageError
 
 from crawler.review import diff, report, search
 from crawler.review.urls import replay_url
+from pipelines.storage.catalog import Catalog
+from pipelines.storage.fulltext import read_text
+from pipelines.storage.layout import ArchiveLayout
 
 DEFAULT_LIMIT = 50
 # Control characters from crawled pages (ANSI escape sequences...) never reach the terminal.
@@ -77,14 +80,16 @@ class Command(ScrapyCommand):
         return self.settings.get("ARCHIVE_DIR")
 
     @property
+    def layout(self) -> ArchiveLayout:
+        return ArchiveLayout.from_settings(self.settings)
+
+    @property
     def catalog_path(self) -> str:
-        return os.path.join(self.archive_dir, self.settings.get("CATALOG_PATH"))
+        return str(self.layout.catalog)
 
     def _open(self) -> sqlite3.Connection | None:
         if not os.path.exists(self.catalog_path):
             return None
-        from pipelines.catalog import Catalog
-
         return search.prepare(Catalog(self.catalog_path).db)
 
     def _no_archive(self) -> str:
@@ -189,19 +194,19 @@ class Command(ScrapyCommand):
                   ("Story", f"{a['story_id']}" + (f" (similarity {a['story_similarity']:.2f})"
                                                    if a["story_similarity"] is not None else "")
                    if a["story_id"] is not None else None),
-                  ("Text file", os.path.join(self.archive_dir, a["text_path"]))]
+                  ("Text file", self.layout.path(a["text_path"]))]
         for name, value in fields:
             if value not in (None, ""):
                 out(f"  {name + ':':<16}{one_line(value)}")
         out("Snapshot:")
-        warc = os.path.join(self.archive_dir, "warc", a["warc_file"]) if a["warc_file"] else "(none)"
+        warc = self.layout.warc_file(a["warc_file"]) if a["warc_file"] else "(none)"
         for name, value in [("WARC file", warc), ("Offset", a["warc_offset"]),
                             ("Record ID", a["response_record_id"]), ("Payload digest", a["payload_digest"]),
                             ("WARC-Date", a["warc_date"] or a["fetched_at"]),
                             ("Text record", a["conversion_record_id"]),
                             ("Replay URL", self._replay(a["url"], a["warc_date"] or a["fetched_at"]))]:
             out(f"  {name + ':':<16}{value if value is not None else '(none)'}")
-        text = search.read_text(self.archive_dir, a["text_path"])
+        text = read_text(self.archive_dir, a["text_path"])
         out("\nText:")
         out(text.rstrip("\n") if text is not None else f"  (missing: {a['text_path']})")
         out(f"\nRevisions ({len(revisions)}):")
@@ -210,8 +215,8 @@ class Command(ScrapyCommand):
             out(f" {mark} revision {r['revision']}  id {r['id']}  fetched {r['fetched_at']}  "
                   f"text {r['text_sha1'][:12]}  record {r['response_record_id'] or '(none)'}  run {r['run_id'] or '-'}")
         for old, new in zip(revisions, revisions[1:], strict=False):
-            old_text = search.read_text(self.archive_dir, old["text_path"])
-            new_text = search.read_text(self.archive_dir, new["text_path"])
+            old_text = read_text(self.archive_dir, old["text_path"])
+            new_text = read_text(self.archive_dir, new["text_path"])
             out(f"\nChanges from revision {old['revision']} to revision {new['revision']}:")
             if old_text is None or new_text is None:
                 out("  (a text file is missing)")
@@ -224,7 +229,7 @@ class Command(ScrapyCommand):
         for path, error in bad:
             out(f"(unreadable run summary {path}: {error})")
         if not runs:
-            out(f"No runs yet: no run summary (*.stats.json) in {os.path.join(self.archive_dir, 'warc')}.")
+            out(f"No runs yet: no run summary (*.stats.json) in {self.layout.warc_dir}.")
             return
         for s in runs:
             dropped = s.get("dropped") or {}
@@ -240,7 +245,7 @@ class Command(ScrapyCommand):
                   f"dropped {sum(v for v in dropped.values() if isinstance(v, int))}  errors {s.get('errors', 0)}"
                   + ("  [report]" if has_report else ""))
         out(f"\n{plural(len(runs), 'run')}, newest first. "
-            f"Reports: {os.path.join(self.archive_dir, 'reports', 'RUN_ID', 'report.html')}")
+            f"Reports: {self.layout.root / 'reports' / 'RUN_ID' / 'report.html'}")
 
     def build_report(self, run: str) -> None:
         if run == "latest":

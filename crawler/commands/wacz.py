@@ -6,15 +6,15 @@ checked with ``wacz validate`` before the command reports success."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import tempfile
-from pathlib import Path
 
 from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.review.pages import article_rows, warc_files_for_run, write_pages
 from crawler.review.tools import closed_warcs, run_tool, tool
+from pipelines.storage.catalog import Catalog
+from pipelines.storage.layout import ArchiveLayout
 
 
 class Command(ScrapyCommand):
@@ -36,13 +36,12 @@ class Command(ScrapyCommand):
     def run(self, args, opts) -> None:
         if not opts.output.endswith(".wacz"):
             raise UsageError("the output file must end with .wacz")
-        archive_dir = Path(self.settings.get("ARCHIVE_DIR"))
-        warc_dir = archive_dir / "warc"
-        catalog_path = archive_dir / self.settings.get("CATALOG_PATH")
+        layout = ArchiveLayout.from_settings(self.settings)
+        archive_dir, warc_dir, catalog_path = layout.root, layout.warc_dir, layout.catalog
         if not catalog_path.exists():
             raise UsageError(f"no catalog at {catalog_path}: nothing archived yet")
-        db = sqlite3.connect(f"file:{catalog_path}?mode=ro", uri=True)
-        db.row_factory = sqlite3.Row
+        catalog = Catalog(catalog_path, readonly=True)
+        db = catalog.db
         try:
             rows = article_rows(db, opts.run)
             files = closed_warcs(warc_dir)
@@ -52,7 +51,7 @@ class Command(ScrapyCommand):
                     raise UsageError(f"no run {opts.run!r} in the catalog (see `scrapy review --runs`)")
                 files = [f for f in files if f.name in wanted]
         finally:
-            db.close()
+            catalog.close()
         if not files:
             raise UsageError(f"no finished WARC files in {warc_dir}")
         venv = self.settings.get("REPLAY_VENV")

@@ -9,7 +9,7 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
-from crawler.extensions.redact_secrets import redact
+from crawler.redaction import redact
 
 
 def redis_client(url: str, *, timeout: float = 10.0) -> redis.Redis:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import redis
 
+from crawler import meta
+
 from .connection import Keys
 
 LEASE_SEPARATOR = "#"
-# request.meta key set on a request put back from a worker that did not finish it
-RETURNED_META = "frontier_returned"
 
 # KEYS: queue, leases, lease_scores; ARGV: lease id. Idempotent: taking an existing lease again
 # (a retry after the reply was lost) returns the same request instead of a second one.
@@ -120,14 +120,14 @@ class Frontier:
                 pipe.execute()
 
     def give_back(self, leases: list[str]) -> int:
-        """Requeue leased requests, marked ``RETURNED_META``: the worker that held them
+        """Requeue leased requests, marked ``meta.RETURNED``: the worker that held them
         may have captured them without finishing, so a recent capture must not stop them."""
         returned = 0
         for lease, data in zip(leases, self.server.hmget(self.keys.leases, leases) if leases else [], strict=True):
             if data is None:
                 continue
             request = json.loads(data)
-            request.setdefault("meta", {})[RETURNED_META] = True
+            request.setdefault("meta", {})[meta.RETURNED] = True
             marked = json.dumps(request, separators=(",", ":"), sort_keys=True)
             returned += int(self._give_back(keys=self._lease_keys, args=[lease, marked]))
         return returned

@@ -27,15 +27,14 @@ from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
+from crawler import meta
+
 from . import serializer
 from .connection import Keys, redacted, redis_client, worker_name
 from .frontier import LEASE_SEPARATOR, Frontier
 from .worker import WorkerPresence
 
 logger = logging.getLogger(__name__)
-
-LEASE_META = "frontier_lease"
-
 
 class LeasedQueue(PriorityQueue):
     """scrapy-redis's priority queue, taking requests under a lease."""
@@ -46,7 +45,7 @@ class LeasedQueue(PriorityQueue):
 
     def encode(self, request) -> bytes:
         data = request.to_dict(spider=self.spider)
-        data["meta"] = {k: v for k, v in data.get("meta", {}).items() if k != LEASE_META}
+        data["meta"] = {k: v for k, v in data.get("meta", {}).items() if k != meta.LEASE}
         return self.serializer.dumps(data)
 
     def push(self, request) -> None:
@@ -172,7 +171,7 @@ class DistributedScheduler(RedisScheduler):
             self.crawler.stats.inc_value("frontier/unreadable")
             self.frontier.done(lease)
             return None
-        request.meta[LEASE_META] = lease
+        request.meta[meta.LEASE] = lease
         self.presence.check_scope(request)
         self.crawler.stats.inc_value("scheduler/dequeued/redis")
         return request
@@ -186,7 +185,7 @@ class DistributedScheduler(RedisScheduler):
         forget = slot.remove_request
 
         def remove_request(request):
-            lease = request.meta.get(LEASE_META)
+            lease = request.meta.get(meta.LEASE)
             if lease:
                 self.request_done(lease)
             forget(request)

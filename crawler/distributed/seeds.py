@@ -16,7 +16,7 @@ import os
 
 import redis
 
-from crawler.spiders.inputs import parse_url_arguments
+from crawler.discovery.inputs import parse_url_arguments
 
 from .connection import Keys, redacted, redis_client
 from .frontier import Frontier
@@ -27,9 +27,10 @@ WORKER_ARGUMENT = "_frontier_worker"  # spider kwarg: no arguments of its own is
 
 
 def enable(settings) -> None:
-    """Put the scheduler and dupe filter on Redis (called from the spiders' update_settings)."""
-    settings.set("SCHEDULER", "crawler.distributed.scheduler.DistributedScheduler", priority="spider")
-    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
+    """Put the scheduler, the dupe filter and the catalog's lookups on Redis (the add-on)."""
+    settings.set("SCHEDULER", "crawler.distributed.scheduler.DistributedScheduler", priority="addon")
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
+    settings.set("CATALOG_INDEX", "crawler.distributed.shared_catalog.SharedCatalog", priority="addon")
 
 
 def frontier_for(settings, spider_name: str) -> Frontier:

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 import redis
 
-from pipelines.catalog import Catalog, is_complete
+from pipelines.storage.catalog import Catalog, CatalogIndex, is_complete
 
 from .connection import redacted, redis_client
 
@@ -62,7 +62,7 @@ def _json(row: Mapping[str, object]) -> str:
     return json.dumps(dict(row), sort_keys=True, default=str)
 
 
-class SharedCatalog:
+class SharedCatalog(CatalogIndex):
     def __init__(self, local: Catalog, server: redis.Redis, prefix: str, url: str = ""):
         self.local = local
         self.server = server
@@ -81,10 +81,6 @@ class SharedCatalog:
     def from_settings(cls, local: Catalog, settings) -> SharedCatalog:
         url = settings.get("REDIS_URL")
         return cls(local, redis_client(url), settings.get("DISTRIBUTED_KEY_PREFIX"), url)
-
-    @property
-    def db(self):  # story linking and repeated lines stay per worker (README)
-        return self.local.db
 
     def _failed(self, exc: Exception, doing: str) -> None:
         # Do not call Redis again for a moment: each failing call blocks the crawl while it retries.

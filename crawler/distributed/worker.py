@@ -19,8 +19,8 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
-from crawler.extensions.run_summary import FRONTIER_UNAVAILABLE_REASON, summarize
-from crawler.resources import run_id
+from crawler.capture.archive import Archive
+from crawler.exit_status import FRONTIER_UNAVAILABLE_REASON, summarize
 
 from . import seeds
 
@@ -71,7 +71,7 @@ class WorkerPresence:
     def info(self, state: str, reason: str | None = None) -> dict:
         summary = summarize(self.crawler.stats.get_stats(), state)  # the run summary's counts
         return {
-            "host": socket.gethostname(), "pid": os.getpid(), "run": run_id(self.crawler),
+            "host": socket.gethostname(), "pid": os.getpid(), "run": self.crawler.get_extension(Archive).run_id,
             "spider": self.spider.name if self.spider else None, "started": self.started, "state": state,
             "reason": reason, "fetched": summary["fetched"], "archived": summary["archived"],
             "unchanged": summary["unchanged"], "revisits": summary["warc_revisits"], "errors": summary["errors"],

@@ -18,8 +18,8 @@ import os
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from crawler.extensions.run_summary import summarize
-from crawler.resources import catalog_path, run_id
+from crawler.capture.archive import Archive
+from crawler.exit_status import summarize
 from crawler.review.report import write_report
 from crawler.review.urls import replay_url
 
@@ -29,7 +29,6 @@ logger = logging.getLogger(__name__)
 class RunReport:
     def __init__(self, crawler):
         self.crawler = crawler
-        self.run_id = run_id(crawler)
         self.reason: str | None = None
         self.spider_name: str | None = None
         self.path: str | None = None
@@ -50,17 +49,19 @@ class RunReport:
         if self.reason is None:  # the spider never opened
             return
         settings = self.crawler.settings
+        archive = self.crawler.get_extension(Archive)  # (extensions cannot look each other up when built)
+        run_id = archive.run_id
         fallback = summarize(self.crawler.stats.get_stats(), self.reason)
-        fallback.update(run=self.run_id, spider=self.spider_name,
+        fallback.update(run=run_id, spider=self.spider_name,
                         exit_status=getattr(self.crawler, "archive_exit_status", None))
         try:
             path = write_report(
-                settings.get("ARCHIVE_DIR"), self.run_id, catalog_path=catalog_path(settings),
+                settings.get("ARCHIVE_DIR"), run_id, catalog_path=archive.layout.catalog,
                 replay=lambda url, warc_date: replay_url(settings, url, warc_date),
                 replay_hint=f"scrapy replay, 127.0.0.1:{settings.getint('REPLAY_PORT')}",
                 fallback_summary=fallback)
         except Exception as exc:  # noqa: BLE001 - a report must not fail the crawl
-            logger.error("Could not write the run report of %s: %s: %s", self.run_id, type(exc).__name__, exc)
+            logger.error("Could not write the run report of %s: %s: %s", run_id, type(exc).__name__, exc)
             return
         self.path = os.fspath(path)
         logger.info("Run report: %s", self.path)

@@ -1,9 +1,11 @@
-"""Incremental archiving: an article URL archived less than RECRAWL_AFTER ago
-is not fetched again; an older one is re-fetched with conditional headers
-(If-None-Match / If-Modified-Since) from its last good capture.
+"""Incremental archiving: an article URL archived less than RECRAWL_AFTER ago is not
+fetched again; an older one is re-fetched with conditional headers (If-None-Match /
+If-Modified-Since) from its last complete capture.
 
-Only requests marked as article pages (``request.meta[ARTICLE_META]``) are
-concerned: sitemaps, feeds and front pages are fetched on every run.
+Only requests marked as article pages (``request.meta[meta.ARTICLE]``) are concerned:
+sitemaps, feeds and front pages are fetched on every run. The URL's catalog state is
+looked up here, once, and travels with the request (``meta.STATE``) to the item
+pipelines.
 """
 
 from __future__ import annotations
@@ -12,22 +14,15 @@ import datetime as dt
 import logging
 import re
 
-from scrapy.exceptions import IgnoreRequest
-
-from crawler.resources import catalog
+from crawler import meta
+from crawler.capture.archive import Archive
+from crawler.drops import AlreadyArchived
+from pipelines.storage.catalog import UrlState
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_META = "archive_article"
-# ARTICLE_META value for a page that may be an article (the site spider follows
-# links before it can tell): skipped only when the catalog has it as an article.
-MAYBE_ARTICLE = "maybe"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$")
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-class AlreadyArchived(IgnoreRequest):
-    """Archived recently enough: not fetched again in this run."""
 
 
 def parse_duration(value) -> dt.timedelta:
@@ -45,37 +40,39 @@ def parse_warc_date(value: str) -> dt.datetime:
 
 
 class RecrawlMiddleware:
-    def __init__(self, catalog, stats, recrawl_after: dt.timedelta, clock=lambda: dt.datetime.now(dt.UTC)):
-        self.catalog = catalog
+    def __init__(self, archive: Archive, stats, recrawl_after: dt.timedelta,
+                 clock=lambda: dt.datetime.now(dt.UTC)):
+        self.archive = archive
         self.stats = stats
         self.recrawl_after = recrawl_after
         self.clock = clock
 
     @classmethod
     def from_crawler(cls, crawler):
-        after = parse_duration(crawler.settings.get("RECRAWL_AFTER"))
-        return cls(catalog(crawler), crawler.stats, after)
+        return cls(crawler.get_extension(Archive), crawler.stats, parse_duration(crawler.settings.get("RECRAWL_AFTER")))
 
     def process_request(self, request, spider=None):
-        if not request.meta.get(ARTICLE_META) or request.meta.get("recrawl_checked"):
+        kind = request.meta.get(meta.ARTICLE)
+        if not kind or request.meta.get(meta.RECRAWL_CHECKED):
             return None
-        request.meta["recrawl_checked"] = True  # retries and redirects are not re-checked
-        last = self.catalog.last_capture(request.url)
-        if request.meta[ARTICLE_META] == MAYBE_ARTICLE and self.catalog.latest_revision(request.url) is None:
-            last = None  # a navigation page, or an article not archived yet: fetch it
-        if request.meta.get("frontier_returned") and self.catalog.latest_revision(request.url) is None:
-            last = None  # a dead worker may have captured it without storing the article: fetch again
-        if last is not None:  # a complete 2xx, or a 304 to a conditional request (Catalog.last_capture)
-            age = self.clock() - parse_warc_date(last["fetched_at"])
+        request.meta[meta.RECRAWL_CHECKED] = True  # retries and redirects are not re-checked
+        state = UrlState.of(self.archive.catalog, request.url)
+        request.meta[meta.STATE] = state.as_meta()
+        recent = state.last_fetched is not None
+        if (kind == meta.MAYBE_ARTICLE or request.meta.get(meta.RETURNED)) and not state.revision:
+            # a navigation page, or an article not archived yet; or a dead worker may have
+            # captured it without storing the article: fetch it
+            recent = False
+        if recent:  # a complete 2xx, or a 304 to a conditional request (Catalog.last_capture)
+            age = self.clock() - parse_warc_date(state.last_fetched)
             if age < self.recrawl_after:
                 self.stats.inc_value("archive/skipped_recent")
                 raise AlreadyArchived(f"archived {age} ago, RECRAWL_AFTER is {self.recrawl_after}: {request.url}")
-            good = self.catalog.last_ok_capture(request.url)
-            if good is not None and good["etag"]:
-                request.headers.setdefault(b"If-None-Match", good["etag"])
-            if good is not None and good["last_modified"]:
-                request.headers.setdefault(b"If-Modified-Since", good["last_modified"])
+            if state.etag:
+                request.headers.setdefault(b"If-None-Match", state.etag)
+            if state.last_modified:
+                request.headers.setdefault(b"If-Modified-Since", state.last_modified)
             self.stats.inc_value("archive/recrawled")
-        if request.meta[ARTICLE_META] is True:
+        if kind is True:
             self.stats.inc_value("archive/expected")
         return None

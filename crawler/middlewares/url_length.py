@@ -8,7 +8,7 @@ import logging
 
 from scrapy.spidermiddlewares.urllength import UrlLengthMiddleware
 
-from crawler.middlewares.recrawl import ARTICLE_META
+from crawler import meta
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ class CountedUrlLengthMiddleware(UrlLengthMiddleware):
     def get_processed_request(self, request, response):
         if len(request.url) <= self.maxlength:
             return request
-        article = request.meta.get(ARTICLE_META) is True
+        article = request.meta.get(meta.ARTICLE) is True
         if article:  # an article URL that was due, and failed
             self.crawler.stats.inc_value("archive/expected")
         self.crawler.stats.inc_value("crawl/failed/url_too_long" if article else "crawl/ignored/url_too_long")

@@ -1,11 +1,7 @@
 """Listing and full-text search of the archived articles (no Scrapy imports).
 
-The clean texts are indexed in an FTS5 table of the catalog, ``articles_fts``
-(its rowid is ``articles.id``), next to ``articles_fts_rows`` which remembers
-which revision text each indexed row holds. :func:`sync_index` brings the index
-up to date incrementally: rows added since the last call are indexed from their
-text files, rows whose text changed are re-indexed, deleted rows leave the
-index. The crawl never writes the index; every search syncs it first.
+The clean texts are indexed in the catalog's FTS5 table ``articles_fts``
+(pipelines/storage/fulltext.py); every search brings the index up to date first.
 
 Filters (:class:`Filters`) apply to listing and search alike:
 
@@ -23,18 +19,9 @@ import datetime as dt
 import os
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
-FTS_SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-    title, text, tokenize = 'unicode61 remove_diacritics 2'
-);
-CREATE TABLE IF NOT EXISTS articles_fts_rows (
-    id INTEGER PRIMARY KEY,             -- articles.id = articles_fts.rowid
-    text_sha1 TEXT NOT NULL             -- the text indexed (a row replaced under the same id is re-indexed)
-);
-"""
+from pipelines.storage.fulltext import FullTextIndex
 
 DATE_FIELDS = ("published", "fetched")
 
@@ -113,37 +100,9 @@ def phrase_query(phrase: str) -> str:
     return '"' + words.replace('"', '""') + '"'
 
 
-def read_text(archive_dir: str | os.PathLike, text_path: str | None) -> str | None:
-    """An article's clean text, or None when its file is missing."""
-    if not text_path:
-        return None
-    try:
-        return (Path(archive_dir) / text_path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-
-
 def sync_index(db: sqlite3.Connection, archive_dir: str | os.PathLike) -> int:
-    """Indexes the catalog rows not indexed yet (or whose text changed); returns how many."""
-    with db:
-        db.executescript(FTS_SCHEMA)
-    stale = db.execute(
-        "SELECT a.id, a.title, a.text_path, a.text_sha1 FROM articles a "
-        "LEFT JOIN articles_fts_rows r ON r.id = a.id "
-        "WHERE r.id IS NULL OR r.text_sha1 IS NOT a.text_sha1 ORDER BY a.id").fetchall()
-    with db:
-        db.execute("DELETE FROM articles_fts WHERE rowid IN "
-                   "(SELECT r.id FROM articles_fts_rows r LEFT JOIN articles a ON a.id = r.id WHERE a.id IS NULL)")
-        db.execute("DELETE FROM articles_fts_rows WHERE id NOT IN (SELECT id FROM articles)")
-        for row_id, title, text_path, text_sha1 in stale:
-            text = read_text(archive_dir, text_path)
-            db.execute("DELETE FROM articles_fts WHERE rowid = ?", (row_id,))
-            db.execute("INSERT INTO articles_fts (rowid, title, text) VALUES (?, ?, ?)",
-                       (row_id, title or "", text or ""))
-            # A missing text file is indexed as empty and tried again next time.
-            db.execute("INSERT OR REPLACE INTO articles_fts_rows (id, text_sha1) VALUES (?, ?)",
-                       (row_id, text_sha1 if text is not None else ""))
-    return len(stale)
+    """Brings the catalog's full-text index up to date (see pipelines/storage/fulltext.py)."""
+    return FullTextIndex(db).sync(archive_dir)
 
 
 def _latest_only(alias: str = "a") -> str:

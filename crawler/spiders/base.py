@@ -8,17 +8,13 @@ import logging
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.capture.warc_capture import CONDITIONAL_HEADERS, PAYLOAD_META_KEY
-from crawler.distributed import seeds
+from crawler import meta
+from crawler.discovery.inputs import allowed_hosts, parse_url_arguments
+from crawler.drops import AlreadyArchived
 from crawler.items import Article
-from crawler.middlewares.recrawl import ARTICLE_META, MAYBE_ARTICLE, AlreadyArchived
-
-from .inputs import allowed_hosts, parse_url_arguments
 
 logger = logging.getLogger(__name__)
 
-# request.meta key: what discovery said about an article (sitemap/feed title, date, language)
-SOURCE_META = "archive_source"
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -36,27 +32,15 @@ class ArchiveSpider(scrapy.Spider):
         self.start_hosts = frozenset(self.allowed_domains)
 
     @classmethod
-    def update_settings(cls, settings) -> None:
-        super().update_settings(settings)
-        if settings.getbool("DISTRIBUTED"):
-            seeds.enable(settings)
-
-    @classmethod
-    def from_crawler(cls, crawler, *args, **kwargs):
-        if crawler.settings.getbool("DISTRIBUTED"):
-            kwargs = seeds.worker_arguments(crawler.settings, cls.name, kwargs)
-        return super().from_crawler(crawler, *args, **kwargs)
-
-    @classmethod
     def check_arguments(cls, urls: str | None = None, urls_file: str | None = None, **kwargs) -> None:
         """Called by `scrapy crawl` before the crawl starts: raise UsageError on bad arguments."""
         parse_url_arguments(urls, urls_file)
 
     def article_request(self, url: str, *, via: str, maybe: bool = False, **source) -> scrapy.Request:
         """A request for an article page; ``maybe``: only the page itself can tell."""
-        meta = {ARTICLE_META: MAYBE_ARTICLE if maybe else True,
-                SOURCE_META: {"discovered_via": via, **{k: v for k, v in source.items() if v}}}
-        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=meta)
+        request_meta = {meta.ARTICLE: meta.MAYBE_ARTICLE if maybe else True,
+                        meta.SOURCE: {"discovered_via": via, **{k: v for k, v in source.items() if v}}}
+        return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=request_meta)
 
     def parse_article(self, response):
         yield article_from_response(response)
@@ -76,19 +60,20 @@ class ArchiveSpider(scrapy.Spider):
 
 def article_from_response(response) -> Article:
     # The record holding the payload: the response itself, or a revisit's original.
-    location = response.meta.get(PAYLOAD_META_KEY)
-    source = response.meta.get(SOURCE_META) or {}
+    capture = response.meta.get(meta.CAPTURE) or {}
+    source = response.meta.get(meta.SOURCE) or {}
     return Article(
         url=response.url,
         status=response.status,
         content_type=(response.headers.get(b"Content-Type") or b"").decode("latin-1"),
         body=response.body,
-        fetched_at=response.meta.get("fetched_at"),
-        warc_file=location.filename if location else None,
-        warc_offset=location.offset if location else None,
-        response_record_id=location.record_id if location else None,
-        payload_digest=location.payload_digest if location else None,
-        conditional=any(response.request.headers.get(name) for name in CONDITIONAL_HEADERS),
+        fetched_at=capture.get("fetched_at"),
+        warc_file=capture.get("payload_file"),
+        warc_offset=capture.get("payload_offset"),
+        response_record_id=capture.get("payload_record_id"),
+        payload_digest=capture.get("payload_digest"),
+        state=response.meta.get(meta.STATE),
+        conditional=bool(capture.get("conditional")),
         truncated="dataloss" in response.flags,
         discovered_via=source.get("discovered_via"),
         source_title=source.get("title"),

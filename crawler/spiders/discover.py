@@ -3,7 +3,7 @@ autodiscovery), and link following from start pages, for one or more sites.
 
 Each site is a ``SourceSite`` (the sources file's entry; the single-purpose
 spiders build one from their arguments). Requests carry the site's name in
-``meta[SITE_META]`` so that every callback applies that site's rules.
+``meta[meta.SITE]`` so that every callback applies that site's rules.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from scrapy.exceptions import UsageError
 from scrapy.http import HtmlResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler import meta
 from crawler.discovery.feeds import FeedError, discover_feeds, looks_like_feed, parse_feed
+from crawler.discovery.inputs import allowed_hosts
 from crawler.discovery.pages import is_article_page
 from crawler.discovery.sitemaps import (
     SitemapError,
@@ -27,15 +29,11 @@ from crawler.discovery.sitemaps import (
     sitemaps_from_robots,
 )
 from crawler.discovery.sources import SourceSite
-from pipelines.extract import SiteRules
 
 from .base import ArchiveSpider, article_from_response
-from .inputs import allowed_hosts
 
 logger = logging.getLogger(__name__)
 
-SITE_META = "archive_site"
-DEPTH_META = "archive_depth"
 
 
 def parse_since(value: str | None) -> dt.date | None:
@@ -60,8 +58,8 @@ class DiscoveringSpider(ArchiveSpider):
             urlsplit(url).hostname for site in sites for url in (*site.sitemaps, *site.feeds, *site.start_urls))
         # host -> per-site extraction rules, read by the extraction pipeline
         self.extract_site_rules = {
-            domain: SiteRules(prune_xpaths=site.prune_xpaths,
-                              junk_patterns=tuple(p.pattern for p in site.junk_patterns))
+            domain: {"prune_xpaths": list(site.prune_xpaths),
+                     "junk_patterns": [p.pattern for p in site.junk_patterns]}
             for site in sites if site.prune_xpaths or site.junk_patterns
             for domain in site.allowed_domains
         }
@@ -77,15 +75,15 @@ class DiscoveringSpider(ArchiveSpider):
                 yield self._request(url, self.parse_page, site, depth=0)
 
     def _request(self, url: str, callback, site: SourceSite, depth: int | None = None) -> scrapy.Request:
-        meta = {SITE_META: site.name} if depth is None else {SITE_META: site.name, DEPTH_META: depth}
-        return scrapy.Request(url, callback=callback, errback=self.failed, meta=meta)
+        site_meta = {meta.SITE: site.name} if depth is None else {meta.SITE: site.name, meta.DEPTH: depth}
+        return scrapy.Request(url, callback=callback, errback=self.failed, meta=site_meta)
 
     def _site(self, response) -> SourceSite:
-        return self.sites[response.meta[SITE_META]]
+        return self.sites[response.meta[meta.SITE]]
 
     def _article(self, url: str, site: SourceSite, via: str, maybe: bool = False, **source) -> scrapy.Request:
         request = self.article_request(url, via=via, maybe=maybe, **source)
-        request.meta[SITE_META] = site.name
+        request.meta[meta.SITE] = site.name
         return request
 
     def _discovered(self, via: str) -> None:
@@ -159,7 +157,7 @@ class DiscoveringSpider(ArchiveSpider):
     def parse_page(self, response):
         """A start page or a followed link: archive it if it is an article, follow its links."""
         site = self._site(response)
-        depth = response.meta.get(DEPTH_META, 0)
+        depth = response.meta.get(meta.DEPTH, 0)
         if not isinstance(response, HtmlResponse) or response.status != 200:
             return
         if depth > 0 and self._is_article(site, response):
@@ -177,7 +175,7 @@ class DiscoveringSpider(ArchiveSpider):
             matches = site.article_pattern is not None and site.article_pattern.search(url)
             request = self._article(url, site, "site", maybe=not matches)
             request.callback = self.parse_page
-            request.meta[DEPTH_META] = depth + 1
+            request.meta[meta.DEPTH] = depth + 1
             yield request
 
     def _is_article(self, site: SourceSite, response) -> bool:

@@ -15,10 +15,10 @@ import re
 
 from scrapy.exceptions import UsageError
 
+from crawler.discovery.inputs import allowed_hosts
 from crawler.discovery.sources import SourceSite
 
 from .discover import DiscoveringSpider
-from .inputs import allowed_hosts
 
 
 def _pattern(name: str, value: str | None) -> re.Pattern[str] | None:

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import trafilatura  # noqa: E402
 from golden import CASES  # noqa: E402
 
-from pipelines.extract import extract_article  # noqa: E402
+from pipelines.extraction.extract import extract_article  # noqa: E402
 
 
 def main() -> None:

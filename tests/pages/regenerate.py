@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from golden import CASES, GoldenCase, golden_problems  # noqa: E402
 
-from pipelines.extract import extract_article  # noqa: E402
+from pipelines.extraction.extract import extract_article  # noqa: E402
 
 
 def current_text(case: GoldenCase) -> str:

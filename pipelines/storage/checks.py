@@ -1,4 +1,4 @@
-"""Checking and recovering WARC files (no Scrapy imports).
+"""Checking and recovering WARC files, and the catalog's links into them (no Scrapy imports).
 
 - ``verify_file``: every gzip member whole, one record per member, each record
   well formed (version line, Content-Length, trailing CRLFCRLF) and its
@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .warc import OPEN_SUFFIX, http_payload, safe_hostname, sha1_digest
+from .blocks import http_payload
+from .records import sha1_digest
+from .warc import OPEN_SUFFIX, safe_hostname
 
 logger = logging.getLogger(__name__)
 
@@ -181,3 +183,24 @@ def recover_directory(directory: str) -> list[str]:
         if name.endswith(OPEN_SUFFIX) and not owned_by_live_process(path):
             recovered.append(recover_open_file(path)[0])
     return recovered
+
+
+def catalog_problems(catalog, warc_dir: str | os.PathLike) -> list[str]:
+    """Rows (of a storage.catalog.Catalog) whose record is not where the catalog says."""
+    problems = []
+    rows = catalog.db.execute("SELECT id, url, warc_file, warc_offset, response_record_id FROM articles "
+                              "UNION ALL SELECT -id, url, warc_file, warc_offset, record_id FROM captures").fetchall()
+    for row_id, url, warc_file, offset, record_id in rows:
+        if not warc_file:
+            continue
+        where = f"catalog {'article' if row_id > 0 else 'capture'} {abs(row_id)} ({url})"
+        path = os.path.join(warc_dir, warc_file)
+        if not os.path.exists(path):
+            problems.append(f"{where}: WARC file {warc_file} is missing")
+            continue
+        with open(path, "rb") as stream:
+            stream.seek(offset)
+            head = zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(stream.read(64 * 1024), 4096)
+        if f"WARC-Record-ID: {record_id}\r\n".encode() not in head:
+            problems.append(f"{where}: no record {record_id} at {warc_file}:{offset}")
+    return problems

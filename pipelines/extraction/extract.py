@@ -28,7 +28,7 @@ import trafilatura
 from lxml.etree import _Element
 from trafilatura.utils import LANGID_FLAG, language_classifier
 
-from pipelines import junk
+from . import junk
 
 logger = logging.getLogger(__name__)
 

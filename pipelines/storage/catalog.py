@@ -1,11 +1,14 @@
-"""The SQLite catalog (no Scrapy imports).
+"""The SQLite catalog: the one way into the catalog file (no Scrapy imports).
 
 - ``articles``: one row per archived article *revision*, linked to its WARC records.
 - ``captures``: one row per HTTP exchange written to a WARC (response or revisit),
   the index behind recrawl decisions, conditional requests and payload dedup.
+- ``stories``, ``site_lines``, ``fulltext``: the gateways to the other tables.
 
-WAL mode and a busy timeout so that a reader (``sqlite3``, review tools) or a
-second crawl process can use the file while a crawl writes to it.
+Every table is declared in ``schema``. WAL mode and a busy timeout so that a reader
+(``sqlite3``, review tools) or a second crawl process can use the file while a crawl
+writes to it. ``CatalogIndex`` is what the crawl asks of a catalog; the distributed
+mode's shared catalog (crawler/distributed/shared_catalog.py) answers the same.
 """
 
 from __future__ import annotations
@@ -14,8 +17,14 @@ import os
 import sqlite3
 import time
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Protocol
 
-SCHEMA_VERSION = 3
+from . import schema
+from .fulltext import FullTextIndex
+from .site_line_table import SiteLineTable
+from .story_index import StoryIndex
+
 OPEN_ATTEMPTS = 200  # x 0.05 s: SQLite does not wait for a lock to switch a new file to WAL
 
 COLUMNS = (
@@ -45,87 +54,73 @@ def is_complete(row: Mapping[str, object]) -> bool:
 class CatalogError(Exception):
     """The catalog file cannot be opened or written; the message names the file."""
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    id INTEGER PRIMARY KEY,
-    url TEXT NOT NULL,
-    canonical_url TEXT,
-    title TEXT,
-    author TEXT,
-    published TEXT,
-    language TEXT,
-    site_name TEXT,
-    description TEXT,
-    fetched_at TEXT NOT NULL,
-    text_path TEXT NOT NULL,
-    text_sha1 TEXT NOT NULL,
-    warc_file TEXT,
-    warc_offset INTEGER,
-    response_record_id TEXT,
-    payload_digest TEXT,
-    conversion_record_id TEXT,
-    revision INTEGER NOT NULL DEFAULT 1,
-    discovered_via TEXT,                -- article, sitemap, feed, site
-    source_title TEXT,                  -- as the sitemap / feed gave them
-    source_published TEXT,
-    source_language TEXT,
-    run_id TEXT,                        -- the crawl run that archived this revision
-    story_id INTEGER,                   -- articles telling the same story share it
-    story_similarity REAL               -- similarity to the story's closest earlier article
-);
-CREATE INDEX IF NOT EXISTS articles_run ON articles (run_id);
-CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id);
-CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
-CREATE INDEX IF NOT EXISTS articles_canonical_url ON articles (canonical_url);
-CREATE TABLE IF NOT EXISTS captures (
-    id INTEGER PRIMARY KEY,
-    url TEXT NOT NULL,
-    fetched_at TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    record_type TEXT NOT NULL,          -- response | revisit
-    record_id TEXT NOT NULL,
-    warc_file TEXT NOT NULL,
-    warc_offset INTEGER NOT NULL,
-    payload_digest TEXT,
-    etag TEXT,
-    last_modified TEXT,
-    refers_to TEXT,                     -- the original's record ID, for a revisit
-    payload_length INTEGER,             -- bytes of the body as the server sent it
-    content_type TEXT,
-    run_id TEXT,
-    truncated TEXT,                     -- WARC-Truncated reason of a partial exchange
-    conditional INTEGER                 -- 1: the request carried If-None-Match / If-Modified-Since
-);
-CREATE INDEX IF NOT EXISTS captures_run ON captures (run_id);
-CREATE INDEX IF NOT EXISTS captures_record ON captures (record_id);  -- articles and revisits join on it
-CREATE INDEX IF NOT EXISTS captures_url ON captures (url);
-CREATE INDEX IF NOT EXISTS captures_digest ON captures (payload_digest);
-"""
+
+Row = Mapping[str, object]
 
 
-# Columns added since the first catalogs; added to older files when they are opened.
-ADDED_COLUMNS = {
-    "articles": ("revision INTEGER NOT NULL DEFAULT 1", "discovered_via TEXT", "source_title TEXT",
-                 "source_published TEXT", "source_language TEXT", "run_id TEXT", "story_id INTEGER",
-                 "story_similarity REAL"),
-    "captures": ("payload_length INTEGER", "content_type TEXT", "run_id TEXT", "truncated TEXT",
-                 "conditional INTEGER"),
-}
+@dataclass(frozen=True)
+class UrlState:
+    """What the catalog knows of one URL: looked up once, when its request is about to
+    go out, and carried with the request and its item (plain values: it travels in
+    ``request.meta``, through Redis too)."""
+
+    last_fetched: str | None = None  # WARC-Date of its newest complete capture
+    etag: str | None = None  # of its newest complete 200: the conditional request's validators
+    last_modified: str | None = None
+    revision: int = 0  # of its newest article revision (0: none yet)
+    text_sha1: str | None = None
+    payload_digest: str | None = None
+
+    @classmethod
+    def of(cls, index: CatalogIndex, url: str) -> UrlState:
+        last, good, latest = index.last_capture(url), index.last_ok_capture(url), index.latest_revision(url)
+        return cls(
+            last_fetched=last["fetched_at"] if last else None,
+            etag=good["etag"] if good else None, last_modified=good["last_modified"] if good else None,
+            revision=latest["revision"] if latest else 0, text_sha1=latest["text_sha1"] if latest else None,
+            payload_digest=latest["payload_digest"] if latest else None,
+        )
+
+    def as_meta(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_meta(cls, value: Mapping | None) -> UrlState:
+        return cls(**value) if value else cls()
 
 
-class Catalog:
-    def __init__(self, path: str | os.PathLike):
+class CatalogIndex(Protocol):
+    """The lookups and writes of a crawl: the local Catalog, or the shared one."""
+
+    def add_article(self, row: Row) -> int: ...
+    def add_capture(self, row: Row) -> int: ...
+    def latest_revision(self, url: str, canonical_url: str | None = None) -> Row | None: ...
+    def last_capture(self, url: str) -> Row | None: ...
+    def last_ok_capture(self, url: str) -> Row | None: ...
+    def original_capture(self, payload_digest: str, url: str) -> Row | None: ...
+    def close(self) -> None: ...
+
+
+class Catalog(CatalogIndex):
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
         self.path = os.fspath(path)
         try:
-            os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-            self.db = sqlite3.connect(self.path, timeout=30)
-            self.db.row_factory = sqlite3.Row
-            self._set_wal()
-            # In WAL mode NORMAL is safe against corruption and skips an fsync per commit.
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self._migrate()
+            if readonly:  # review tools: never create, never migrate, never lock for writing
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+                self.db.row_factory = sqlite3.Row
+            else:
+                os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+                self.db = sqlite3.connect(self.path, timeout=30)
+                self.db.row_factory = sqlite3.Row
+                self._set_wal()
+                # In WAL mode NORMAL is safe against corruption and skips an fsync per commit.
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                schema.migrate(self.db)
         except (OSError, sqlite3.Error) as exc:
             raise CatalogError(f"cannot open the catalog {self.path}: {type(exc).__name__}: {exc}") from exc
+        self.stories = StoryIndex(self.db)
+        self.site_lines = SiteLineTable(self.db)
+        self.fulltext = FullTextIndex(self.db)
 
     def _set_wal(self) -> None:
         # Switching a new file to WAL takes an exclusive lock without calling the busy handler:
@@ -138,16 +133,6 @@ class Catalog:
                 if "locked" not in str(exc) or attempt == OPEN_ATTEMPTS - 1:
                     raise
                 time.sleep(0.05)
-
-    def _migrate(self) -> None:
-        with self.db:
-            for table, columns in ADDED_COLUMNS.items():  # catalogs written by earlier versions
-                existing = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
-                for column in columns:
-                    if existing and column.split()[0] not in existing:
-                        self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-            self.db.executescript(SCHEMA)
-            self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def _insert(self, table: str, columns: tuple[str, ...], row: Mapping[str, object]) -> int:
         with self.db:  # one transaction per row: committed or absent

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sqlite3
 import sys
 import unicodedata
 from array import array
@@ -231,39 +230,23 @@ def text_similarity(a: str, b: str) -> float:
     return similarity(fingerprint(a), fingerprint(b))
 
 
-# --- the catalog side ------------------------------------------------------------------
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS story_fingerprints (
-    article_id INTEGER PRIMARY KEY,     -- articles.id
-    version INTEGER NOT NULL,           -- FINGERPRINT_VERSION
-    shingles INTEGER NOT NULL,
-    signature BLOB NOT NULL             -- BINS little-endian uint32 MinHash values
-);
-CREATE TABLE IF NOT EXISTS story_buckets (
-    bucket INTEGER NOT NULL,            -- hash of one LSH band of the signature
-    article_id INTEGER NOT NULL,
-    PRIMARY KEY (bucket, article_id)
-) WITHOUT ROWID;
-"""
+# --- linking ----------------------------------------------------------------------------
 
 
 class StoryLinker:
     """Links each new article row to the story of its most similar earlier article.
 
     ``link()`` is called right after the article's row is inserted; it sets the row's
-    ``story_id`` and ``story_similarity`` and stores the text's fingerprint for later articles,
-    in this process or a later run on the same catalog.
+    ``story_id`` and ``story_similarity`` and stores the text's fingerprint for later
+    articles, in this process or a later run on the same catalog. The tables are the
+    catalog's (``index``: pipelines.storage.story_index.StoryIndex); the decisions are here.
     """
 
-    def __init__(self, db: sqlite3.Connection, *, threshold: float = DEFAULT_THRESHOLD,
-                 min_words: int = DEFAULT_MIN_WORDS):
-        self.db = db
+    def __init__(self, index, *, threshold: float = DEFAULT_THRESHOLD, min_words: int = DEFAULT_MIN_WORDS):
+        self.index = index
         self.threshold = threshold
         self.min_words = min_words
         self.last_candidates = 0  # how many stored fingerprints the last link() compared
-        with self.db:
-            self.db.executescript(SCHEMA)
 
     def link(self, article_id: int, text: str, *, url: str, canonical_url: str | None = None,
              precomputed: Fingerprint | None = None) -> tuple[int, float | None]:
@@ -280,7 +263,8 @@ class StoryLinker:
         long_enough = fp.words >= self.min_words
         story_id: int | None = None
         score: float | None = None
-        earlier = self._earlier_revision(article_id, url, canonical_url)
+        urls = [url] if not canonical_url or canonical_url == url else [url, canonical_url]
+        earlier = self.index.earlier_revision(article_id, urls)
         if earlier is not None:
             story_id = earlier[1]
             stored = self._fingerprints([earlier[0]])
@@ -290,50 +274,22 @@ class StoryLinker:
             best = self._best_match(article_id, fp)
             if best is not None:
                 match_id, score = best
-                row = self.db.execute("SELECT story_id FROM articles WHERE id = ?", (match_id,)).fetchone()
-                story_id = row[0] if row is not None and row[0] is not None else match_id
+                story_id = self.index.story_of(match_id) or match_id
                 score = round(score, 4)
         if story_id is None:
             story_id, score = article_id, None
-        with self.db:
-            self.db.execute("UPDATE articles SET story_id = ?, story_similarity = ? WHERE id = ?",
-                            (story_id, score, article_id))
-            if long_enough:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO story_fingerprints (article_id, version, shingles, signature)"
-                    " VALUES (?, ?, ?, ?)", (article_id, FINGERPRINT_VERSION, fp.shingles, fp.to_blob()))
-                self.db.executemany("INSERT OR IGNORE INTO story_buckets (bucket, article_id) VALUES (?, ?)",
-                                    [(bucket, article_id) for bucket in fp.bands()])
+        self.index.save(article_id, story_id, score,
+                        fingerprint=(FINGERPRINT_VERSION, fp.shingles, fp.to_blob()) if long_enough else None,
+                        buckets=fp.bands() if long_enough else ())
         return story_id, score
-
-    def _earlier_revision(self, article_id: int, url: str, canonical_url: str | None) -> tuple[int, int] | None:
-        urls = [url] if not canonical_url or canonical_url == url else [url, canonical_url]
-        marks = ", ".join("?" * len(urls))
-        row = self.db.execute(
-            f"SELECT id, story_id FROM articles WHERE id < ? AND story_id IS NOT NULL"
-            f" AND (url IN ({marks}) OR canonical_url IN ({marks})) ORDER BY id DESC LIMIT 1",
-            (article_id, *urls, *urls),
-        ).fetchone()
-        return (row[0], row[1]) if row is not None else None
 
     def candidates(self, article_id: int, fp: Fingerprint) -> list[int]:
         """Earlier articles sharing at least one LSH band with ``fp`` (an index search, no scan)."""
-        buckets = fp.bands()
-        rows = self.db.execute(
-            f"SELECT DISTINCT article_id FROM story_buckets WHERE bucket IN ({', '.join('?' * len(buckets))})"
-            " AND article_id < ?", (*buckets, article_id)).fetchall()
-        return [row[0] for row in rows]
+        return self.index.sharing_buckets(fp.bands(), before=article_id)
 
     def _fingerprints(self, ids: list[int]) -> dict[int, Fingerprint]:
-        out: dict[int, Fingerprint] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            rows = self.db.execute(
-                f"SELECT article_id, shingles, signature FROM story_fingerprints"
-                f" WHERE version = ? AND article_id IN ({', '.join('?' * len(chunk))})",
-                (FINGERPRINT_VERSION, *chunk)).fetchall()
-            out.update((row[0], Fingerprint.from_blob(row[2], row[1])) for row in rows)
-        return out
+        return {article_id: Fingerprint.from_blob(blob, shingles)
+                for article_id, (shingles, blob) in self.index.signatures(ids, FINGERPRINT_VERSION).items()}
 
     def _best_match(self, article_id: int, fp: Fingerprint) -> tuple[int, float] | None:
         stored = self._fingerprints(self.candidates(article_id, fp))

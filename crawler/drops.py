@@ -1,7 +1,13 @@
-"""Why a response yielded no article. Each reason is counted as
-``extract/dropped/<reason>`` in the stats; the response stays in the WARC."""
+"""Why a request or a response yielded no article: a response's reasons are DropItem
+subclasses, each counted as ``extract/dropped/<reason>`` in the stats (the response
+stays in the WARC); a request not sent because it was archived recently is an
+IgnoreRequest (``archive/skipped_recent``)."""
 
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, IgnoreRequest
+
+
+class AlreadyArchived(IgnoreRequest):
+    """Archived recently enough (RECRAWL_AFTER): not fetched again in this run."""
 
 
 class NotAnArticle(DropItem):
