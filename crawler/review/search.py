@@ -24,7 +24,8 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from crawler.review.urls import url_host
 
 FTS_SCHEMA = """
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
@@ -90,13 +91,6 @@ def parse_date(value: str) -> str:
 
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def url_host(url: str | None) -> str:
-    try:
-        return (urlsplit(url or "").hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def prepare(db: sqlite3.Connection) -> sqlite3.Connection:
