@@ -11,7 +11,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from crawler.review import diff, report, search
+from crawler.exit_status import ExitStatus, meaning
+from crawler.review import charts, diff, report, search, urls
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.fulltext import read_text
 from pipelines.storage.texts import render_text
@@ -250,6 +251,22 @@ def test_report_escapes_everything_from_pages(run_archive):
     assert "&lt;i&gt;Harbour&lt;/i&gt;" in page
 
 
+def test_report_escapes_a_script_title_and_a_url_with_quotes(tmp_path):
+    a = Archive(tmp_path)
+    url = "https://quotes.example/say-\"hi\"-it's?a=<b>&c=1"
+    a.add(url, "<script>alert(1)</script>", [ICE], run_id=RUN, site_name="Q\"s")
+    write_stats(a.dir, RUN, write_error="<img src=x onerror=alert(1)>")
+    page = report.write_report(a.dir, RUN, replay=replay).read_text()
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'say-"hi"' not in page and "it's?" not in page and "a=<b>" not in page
+    escaped = "https://quotes.example/say-&#34;hi&#34;-it&#39;s?a=&lt;b&gt;&amp;c=1"
+    assert f'<div class="url">{escaped}</div>' in page
+    assert f'<a href="http://127.0.0.1:8080/news/20240204093000/{escaped}" rel="noreferrer">replay</a>' in page
+    assert "Q&#34;s" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert report.esc(url) == escaped
+
+
 def test_report_content_security_policy_allows_only_its_own_style(run_archive):
     a, _ = run_archive
     page = report.write_report(a.dir, RUN).read_text()
@@ -336,3 +353,52 @@ def test_runs_newest_first_and_unreadable_summaries(tmp_path):
     assert [r["run"] for r in runs] == ["RUN-C", "RUN-B", "RUN-A"]
     assert [p.name for p, _ in bad] == ["RUN-D.stats.json"]
     assert report.run_known(tmp_path, "RUN-A") and not report.run_known(tmp_path, "RUN-E")
+
+
+def test_report_reads_the_catalog_it_is_given(tmp_path):
+    elsewhere = Archive(tmp_path / "other")  # CATALOG_PATH outside the archive's default catalog.sqlite
+    elsewhere.add("https://www.harbour.example/ice", "Icebreaker from the given catalog", [ICE], run_id=RUN)
+    archive_dir = tmp_path / "archive"
+    page = report.write_report(archive_dir, RUN, catalog_path=elsewhere.catalog.path).read_text()
+    assert "Icebreaker from the given catalog" in page and "Articles archived (1)" in page
+    assert not (archive_dir / "catalog.sqlite").exists()
+    assert report.run_known(archive_dir, RUN, elsewhere.catalog.path) and not report.run_known(archive_dir, RUN)
+
+
+@pytest.mark.parametrize("code", list(ExitStatus))
+def test_report_says_what_the_exit_status_means(tmp_path, code):
+    write_stats(tmp_path, RUN, exit_status=int(code))
+    page = report.write_report(tmp_path, RUN).read_text()
+    status = "ok" if code == 0 else "bad"
+    assert f'<p class="status {status}">Exit status {int(code)}: {report.esc(meaning(code))}</p>' in page
+
+
+def test_report_charts_more_sites_than_it_draws(tmp_path):
+    a = Archive(tmp_path)
+    for i in range(30):
+        a.catalog.add_capture({"url": f"https://site-{i:02}.example/", "fetched_at": "2024-02-04T09:30:01Z",
+                               "status": 200, "record_type": "response", "record_id": f"<urn:uuid:{i}>",
+                               "warc_file": "a.warc.gz", "warc_offset": 0, "payload_length": 100 + i, "run_id": RUN})
+    write_stats(a.dir, RUN)
+    page = report.write_report(a.dir, RUN).read_text()
+    assert "The charts show the 25 largest of 30 sites." in page and "HTTP captures (30)" in page
+    section = page[page.index('id="captures"'):page.index('id="stories"')]
+    assert section.count("<td>site-") == 30  # every site in the table
+
+
+def test_bar_chart_geometry():
+    chart = charts.bar_chart("Chart", [("a" * 40, [(30, "x", "tip a"), (0, "y", "none"), (10, "z", "tip b")]),
+                                       ("b", [(0.001, "x", "tiny")])])
+    assert (chart.width, chart.height) == (710, 2 * 24 + 8)
+    first, second = chart.rows
+    assert first.shown == "a" * 29 + "…" and first.label == "a" * 40
+    assert [(s.css, s.x, s.width) for s in first.segments] == [("x", 200, 300.0), ("z", 500.0, 100.0)]
+    assert first.total == "40" and first.total_x == 606.0  # the longest bar takes the whole track
+    assert [s.width for s in second.segments] == [1.0]  # never thinner than one unit
+    assert charts.bar_chart("Empty", []).rows == ()
+
+
+def test_one_url_host_for_search_and_report():
+    assert search.url_host is urls.url_host
+    assert urls.url_host("https://WWW.Example.org:8080/a") == "www.example.org"
+    assert urls.url_host("not a url") == "" and urls.url_host(None) == "" and urls.url_host("http://[::1/") == ""

@@ -19,8 +19,8 @@ import datetime as dt
 import os
 import sqlite3
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
+from crawler.review.urls import url_host
 from pipelines.storage.fulltext import FullTextIndex
 
 DATE_FIELDS = ("published", "fetched")
@@ -77,13 +77,6 @@ def parse_date(value: str) -> str:
 
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def url_host(url: str | None) -> str:
-    try:
-        return (urlsplit(url or "").hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def prepare(db: sqlite3.Connection) -> sqlite3.Connection:

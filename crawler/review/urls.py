@@ -1,8 +1,18 @@
-"""Where an archived capture replays in ``scrapy replay`` (pywb's URL scheme)."""
+"""URLs in review: the host a URL is filed under, and where an archived capture
+replays in ``scrapy replay`` (pywb's URL scheme)."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
+
+
+def url_host(url: str | None) -> str:
+    """The URL's host name in lower case; ``""`` when it has none or is not a URL."""
+    try:
+        return (urlsplit(url or "").hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def warc_timestamp(warc_date: str) -> str:
