@@ -27,10 +27,11 @@ WORKER_ARGUMENT = "_frontier_worker"  # spider kwarg: no arguments of its own is
 
 
 def enable(settings) -> None:
-    """Put the scheduler, the dupe filter and the catalog's lookups on Redis (the add-on)."""
-    settings.set("SCHEDULER", "crawler.distributed.scheduler.DistributedScheduler", priority="addon")
-    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="addon")
-    settings.set("CATALOG_INDEX", "crawler.distributed.shared_catalog.SharedCatalog", priority="addon")
+    """Put the scheduler, the dupe filter and the catalog's lookups on Redis (the add-on; above the
+    project settings, which name the single-process ones)."""
+    settings.set("SCHEDULER", "crawler.distributed.scheduler.DistributedScheduler", priority="spider")
+    settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
+    settings.set("CATALOG_INDEX", "crawler.distributed.shared_catalog.SharedCatalog", priority="spider")
 
 
 def frontier_for(settings, spider_name: str) -> Frontier:
