@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -32,6 +33,12 @@ def run_crawl(archive: Path, *spider_args: str, spider: str = "article", timeout
         cmd += ["-a", arg]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def run_stats(archive: Path, run: int = -1) -> dict:
+    """Scrapy's stats of a crawl into ``archive``, from its run summary (the last run by default)."""
+    summaries = sorted((archive / "warc").glob("*.stats.json"), key=lambda p: p.stat().st_mtime_ns)
+    return json.loads(summaries[run].read_text())["stats"]
 
 
 def keep_archive(archive: Path, *, hostile: bool = False) -> None:

@@ -1,5 +1,6 @@
-"""Extractors for tests of the pool (EXTRACT_FUNCTION): one that kills its
-worker on some pages, one that never ends on some pages, one that is slow. Both otherwise give the real result."""
+"""Extractors for tests of the pool (EXTRACT_FUNCTION): one that kills its worker on some
+pages, one that never ends on some pages, one held until the test lets it go. Otherwise
+they give the real result."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ def hang_on_marked_pages(html, url=None, **kwargs):
     return extract_article(html, url, **kwargs)
 
 
-def slow(html, url=None, **kwargs):
-    time.sleep(0.05)  # extraction slower than fetching
+GATE = "ARCHIVE_TEST_EXTRACTION_GATE"  # environment: a file that must exist before pages are extracted
+
+
+def gated(html, url=None, **kwargs):
+    """Extraction held until the test opens the gate (creates the file), as if it were very slow."""
+    gate = os.environ[GATE]
+    deadline = time.monotonic() + 120
+    while not os.path.exists(gate) and time.monotonic() < deadline:  # polling a file the test creates
+        time.sleep(0.01)
     return extract_article(html, url, **kwargs)

@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.servers import LoopbackServer
+
 PARAGRAPHS = [
     "The harbour authority said on Tuesday that the new icebreaker would keep the northern "
     "shipping lane open for the whole winter, a first for the port since records began.",
@@ -96,7 +98,7 @@ class SeenRequest:
     headers: list[tuple[str, str]]
 
 
-class LocalSite:
+class LocalSite(LoopbackServer):
     def __init__(self):
         self.routes: dict[str, Route] = {}
         self.prefix_routes: list[tuple[str, Route]] = []  # for paths not in routes
@@ -105,25 +107,12 @@ class LocalSite:
         self.seen = threading.Condition()
         self.released = threading.Event()  # lets /slow/story answer
         self.never = threading.Event()  # /hang answers only at stop()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.serve(self._handler_class(), ThreadingHTTPServer)
         self._build_routes()
 
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def start(self) -> LocalSite:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
+    def stopping(self) -> None:
         self.released.set()
         self.never.set()
-        self.server.shutdown()
-        self.server.server_close()
 
     def release(self) -> None:
         self.released.set()

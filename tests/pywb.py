@@ -7,13 +7,13 @@ import gzip
 import http.client
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.waiting import free_port, wait_for_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -23,12 +23,6 @@ def pywb_bin() -> Path:
     if not (venv / "bin" / "wayback").exists():
         pytest.skip(f"pywb is not installed in {venv} (make test installs it)")
     return venv / "bin"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Replay:
@@ -68,15 +62,8 @@ def pywb_replay(warc_files: list[Path], collection: str = "news"):
         for line in process.stdout:  # ends at EOF if the server dies
             if "Starting Gevent Server" in line:
                 break
-        deadline = time.monotonic() + 30
-        while True:  # the log line comes just before the socket listens
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("pywb did not start") from None
-                time.sleep(0.05)
+        # the log line comes just before the socket listens
+        wait_for_port(port, alive=lambda: process.poll() is None)
         yield Replay(port, collection)
     finally:
         if process is not None:

@@ -10,11 +10,14 @@ request is recorded with the number of the connection it came on.
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import socket
+import socketserver
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from tests.servers import LoopbackServer
 
 
 @dataclass
@@ -77,45 +80,23 @@ def sends(data: bytes, keep: bool = True) -> Handler:
     return handler
 
 
-class RawServer:
+class RawServer(LoopbackServer):
     def __init__(self):
         self.routes: dict[str, Handler] = {}
         self.seen: list[Seen] = []
         self.changed = threading.Condition()
         self.released = threading.Event()  # lets routes that hang go on (set at stop)
-        self._sock = socket.create_server(("127.0.0.1", 0))
-        self._sock.settimeout(0.2)  # accept() wakes up to notice stop()
-        self.port = self._sock.getsockname()[1]
-        self._stopping = threading.Event()
-        self._connections = 0
-        self._threads: list[threading.Thread] = []
-        self._open: list[socket.socket] = []
-        self._accepting = threading.Thread(target=self._accept, daemon=True)
+        self._connections = itertools.count(1)
+        server = self
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        class Connection(socketserver.BaseRequestHandler):
+            def handle(self):
+                server._serve(self.request, next(server._connections))
 
-    def start(self) -> RawServer:
-        self._accepting.start()
-        return self
+        self.serve(Connection)
 
-    def stop(self) -> None:
-        self._stopping.set()
+    def stopping(self) -> None:
         self.released.set()
-        self._accepting.join(5)
-        for sock in self._open:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
-        for thread in self._threads:
-            thread.join(5)
-        self._sock.close()
-
-    def __enter__(self) -> RawServer:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     def hang(self) -> None:
         """For a route: hold the connection without answering, until the server stops."""
@@ -125,29 +106,11 @@ class RawServer:
         with self.changed:
             return [seen for seen in self.seen if seen.path == path]
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30) -> bool:
-        with self.changed:
-            return self.changed.wait_for(predicate, timeout)
-
-    def _accept(self) -> None:
-        while not self._stopping.is_set():
-            try:
-                sock, _ = self._sock.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            self._connections += 1
-            self._open.append(sock)
-            thread = threading.Thread(target=self._serve, args=(sock, self._connections), daemon=True)
-            self._threads.append(thread)
-            thread.start()
-
     def _serve(self, sock: socket.socket, number: int) -> None:
         sock.settimeout(60)
         conn = RawConnection(sock, number, self)
         try:
-            while not self._stopping.is_set():
+            while not self.released.is_set():
                 seen = conn.next_request()
                 if seen is None:
                     return
@@ -157,7 +120,3 @@ class RawServer:
                     return
         except OSError:
             return
-        finally:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_WR)
-            sock.close()

@@ -5,22 +5,16 @@ folder (append-only file on, so a restart keeps the frontier, as in production).
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import redis
 
+from tests.waiting import free_port, wait_until
+
 REDIS_SERVER = shutil.which("redis-server") or ("/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists()
                                                 else None)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class RedisServer:
@@ -38,15 +32,16 @@ class RedisServer:
              "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--protected-mode", "yes"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
-        deadline = time.monotonic() + 20
-        while True:  # bounded: until it answers PING or 20 s pass
+
+        def answers() -> bool:
+            assert self.process.poll() is None, "redis-server exited at start"
             try:
-                client.ping()
-                return self
+                return bool(client.ping())
             except redis.ConnectionError:
-                assert self.process.poll() is None, "redis-server exited at start"
-                assert time.monotonic() < deadline, "redis-server did not answer within 20 s"
-                time.sleep(0.05)
+                return False
+
+        wait_until(answers, 20, "redis-server to answer PING")
+        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -7,10 +7,12 @@ import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from tests.servers import LoopbackServer
+
 TYPES = {".xml": "application/xml", ".txt": "text/plain", ".json": "application/json"}
 
 
-class StaticSite:
+class StaticSite(LoopbackServer):
     def __init__(self, root: Path):
         root = Path(root)
         self.requests: list[str] = []
@@ -34,15 +36,4 @@ class StaticSite:
             def log_message(self, format, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def start(self) -> StaticSite:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.serve(Handler, ThreadingHTTPServer)

@@ -12,7 +12,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from tests.conftest import REPO, keep_archive, scrapy_command
 from tests.procs import Lines
 from tests.redisserver import RedisServer
 from tests.staticsite import StaticSite
+from tests.waiting import wait_until
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import newssite  # noqa: E402
@@ -49,14 +49,6 @@ def news(tmp_path_factory):
     site.articles = {site.base + path for path, *_ in json.loads((root / "manifest.json").read_text())["articles"]}
     yield site
     site.stop()
-
-
-def wait_until(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while not (value := predicate()):  # bounded polling of an external process's state
-        assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
-        time.sleep(0.1)
-    return value
 
 
 class Worker:
@@ -107,8 +99,10 @@ def warc_responses(*archives: Path) -> Counter:
 
 
 def stat(output: str, key: str) -> int:
-    found = re.search(rf"'{re.escape(key)}': (\d+)", output)
-    return int(found.group(1)) if found else 0
+    """A worker's stat, from the run summary its log names (each worker writes its own)."""
+    summary = re.search(r"\(summary: (\S+\.stats\.json)\)", output)
+    assert summary, output[-2000:]
+    return json.loads(Path(summary.group(1)).read_text())["stats"].get(key, 0)
 
 
 def test_two_workers_share_one_frontier(tmp_path, redis_server, news):
@@ -163,9 +157,9 @@ def test_killed_worker_loses_no_request(tmp_path, redis_server, news):
             f"{socket.gethostname()}:{first.process.pid}", 0) > 0
 
     wait_until(first_progress, 120, "the first worker to archive 20 articles while holding requests")
-    held = frontier.leases_by_worker()[f"{socket.gethostname()}:{first.process.pid}"]
     first.process.send_signal(signal.SIGKILL)
     assert first.process.wait(timeout=30) == -signal.SIGKILL
+    held = frontier.leases_by_worker()[f"{socket.gethostname()}:{first.process.pid}"]  # frozen now
     assert list((first_archive / "warc").glob("*.open")), "the killed worker left its WARC file open"
 
     second = Worker(redis_server.url, prefix, second_archive)

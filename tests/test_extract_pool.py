@@ -58,7 +58,8 @@ def test_a_page_over_the_time_limit_is_stopped_and_the_others_go_on():
 
 def test_pending_work_is_bounded():
     pages = {f"http://site.example/news/{n}": PAGES["http://site.example/news/1"] for n in range(20)}
-    pool = ExtractionPool("tests.extractors.slow", workers=2, max_pending=3)
+    # all 20 are handed over at once: 3 enter before any result can come back
+    pool = ExtractionPool("pipelines.extraction.extract.extract_article", workers=2, max_pending=3)
     results = run_all(pool, pages)
     assert all(r.text for r in results.values())
     assert pool.max_pending_seen == 3  # reached, never passed

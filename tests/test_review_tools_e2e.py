@@ -8,7 +8,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import time
 import zipfile
 import zlib
 
@@ -18,7 +17,8 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.conftest import REPO, keep_archive, run_crawl, scrapy_command
 from tests.localsite import LocalSite
 from tests.procs import Lines
-from tests.pywb import Replay, free_port, pywb_bin
+from tests.pywb import Replay, pywb_bin
+from tests.waiting import free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -90,10 +90,8 @@ def test_replay_serves_every_capture_and_indexes_new_warcs(crawled):
         ((new, new_body),) = [(r, b) for _, _, r, b in records(archive)
                               if r.rec_headers["WARC-Target-URI"].endswith("/news/etag")]
         ts = "".join(c for c in new.rec_headers["WARC-Date"] if c.isdigit())[:14]
-        deadline = time.monotonic() + 60
-        while replay.get(ts, site.url("/news/etag"))[0] != 200:
-            assert time.monotonic() < deadline, "the new WARC was never indexed"
-            time.sleep(0.5)
+        wait_until(lambda: replay.get(ts, site.url("/news/etag"))[0] == 200, 60, "the new WARC to be indexed",
+                   interval=0.5)
         # asked for its newest capture, the page replays as the page, never as its text record
         status, headers, latest = replay.get("29991231235959", site.url("/news/etag"))
         assert status == 200 and headers["content-type"].startswith("text/html")
