@@ -411,7 +411,9 @@ class _Reader:
         if body_start is None and self.stream.eof:  # closed before the head was complete
             if status_line is None:
                 self.ex.received = bytes(self.raw)[:RECEIVED_KEPT]
-                raise NoResponse("connection closed before a response", self.ex)
+                why = f"no HTTP status line before the connection closed: {head[:60]!r}" if head \
+                    else "connection closed before a response"
+                raise NoResponse(why, self.ex)
             self._partial(head, "disconnect", "connection closed in the response head")
             raise DataLoss("connection closed in the response head", self.ex)
         self._partial(head, "unspecified", str(exc))
