@@ -84,3 +84,9 @@ class StoreFailed(NotAnArticle):
 
     def __init__(self, message: str):
         DropItem.__init__(self, message, log_level="ERROR")
+
+
+def counted(stats, drop: NotAnArticle) -> NotAnArticle:
+    """The drop, counted under its stats key: ``raise counted(stats, SomeDrop(...))``."""
+    stats.inc_value(drop.stats_key)
+    return drop

@@ -83,7 +83,7 @@ EXTRACT_FUNCTION = "pipelines.extraction.extract.extract_article"
 # Content types that are worth extracting text from.
 EXTRACT_CONTENT_TYPES = ["text/html", "application/xhtml+xml"]
 
-# --- EXTRACT_*: per-site rules and learned site furniture (crawler/stages.py) ---
+# --- EXTRACT_*: per-site rules and learned site furniture (crawler/stages/extraction.py) ---
 # Per-site rules, host -> {"prune_xpaths": [...], "junk_patterns": [...]}: XPaths removed
 # from the page before extraction, and regexes that must match a whole text line to drop
 # it (add (?i) for case-insensitive). A rule for "example.com" covers its subdomains.
@@ -202,10 +202,10 @@ EXTENSIONS = {
     "crawler.extensions.run_report.RunReport": 20,
 }
 ITEM_PIPELINES = {
-    "crawler.stages.RevisionFilter": 200,
-    "crawler.stages.ExtractionStage": 300,
-    "crawler.stages.StoreStage": 800,
-    "crawler.stages.StoriesStage": 850,
+    "crawler.stages.revisions.RevisionFilter": 200,
+    "crawler.stages.extraction.ExtractionStage": 300,
+    "crawler.stages.store.StoreStage": 800,
+    "crawler.stages.stories.StoriesStage": 850,
 }
 # `-O items.jsonl` exports the catalog's fields plus the text, not the raw body.
 FEED_EXPORT_FIELDS = [

@@ -1,24 +1,8 @@
-"""The item pipelines (ITEM_PIPELINES): thin Scrapy glue around the two stages in
-``pipelines/``. An Article item passes, in order:
-
-1. ``RevisionFilter`` (200): a page unchanged since its newest revision (a 304 to our
-   conditional request, the same payload) is dropped before it is extracted.
-2. ``ExtractionStage`` (300): clean text and metadata, in worker processes; pages that
-   are not articles are dropped with a reason.
-3. ``StoreStage`` (800): the text as a WARC conversion record, its text file, the
-   catalog row, then the JSON sidecar — in that order, so nothing ever points at a
-   record or file that is not on disk yet. The same text again is dropped as unchanged.
-4. ``StoriesStage`` (850): links the row to the story of its closest earlier article.
-
-Every drop is a ``crawler.drops`` reason counted as ``extract/dropped/<reason>`` (or
-``archive/unchanged``); the page's capture stays in the WARC either way. The archive
-(writer, catalog, layout) is the ``Archive`` extension's.
-"""
+"""ExtractionStage (ITEM_PIPELINES 300): clean text and metadata, in worker processes;
+pages that are not articles are dropped with a reason."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import logging
 import os
 import sqlite3
@@ -26,48 +10,19 @@ from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
 
 from crawler import drops
 from crawler.capture.archive import Archive
-from pipelines.extraction import site_lines, stories
+from pipelines.extraction import site_lines
 from pipelines.extraction.extract import looks_like_html
 from pipelines.extraction.junk import RepeatedLineLearner
 from pipelines.extraction.pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from pipelines.extraction.site_rules import rules_for_host, site_rules_from
 from pipelines.extraction.worker import WORKER_FUNCTION, extract_page
-from pipelines.storage.catalog import COLUMNS, UrlState
-from pipelines.storage.revisions import next_revision, unchanged_payload
-from pipelines.storage.texts import render_text, write_atomically, write_sidecar
 
 logger = logging.getLogger(__name__)
 
 EXTRACTED_FIELDS = ("canonical_url", "title", "author", "published", "language", "site_name", "description", "text")
-
-
-def _counted(stats, drop: drops.NotAnArticle) -> drops.NotAnArticle:
-    stats.inc_value(drop.stats_key)
-    return drop
-
-
-class RevisionFilter:
-    """Drops pages unchanged since their newest revision, before extraction."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
-    def process_item(self, item):
-        adapter = ItemAdapter(item)
-        reason = unchanged_payload(UrlState.from_meta(adapter.get("state")), status=adapter["status"],
-                                   conditional=bool(adapter.get("conditional")),
-                                   payload_digest=adapter.get("payload_digest"))
-        if reason:
-            raise _counted(self.stats, drops.Unchanged(f"{reason}: {adapter['url']}"))
-        return item
 
 
 def extraction_pool(settings) -> ExtractionPool | None:
@@ -158,7 +113,7 @@ class ExtractionStage:
             self._apply(adapter, article, host)
             adapter["story_fingerprint"] = story_fingerprint
         except drops.NotAnArticle as drop:
-            raise _counted(self.stats, drop) from None
+            raise drops.counted(self.stats, drop) from None
         finally:
             self.in_flight -= 1
         self.stats.inc_value("extract/ok")
@@ -209,101 +164,3 @@ class ExtractionStage:
             raise drops.TextTooShort(f"{len(article.text)} chars < EXTRACT_MIN_CHARS={self.min_chars}: {url}")
         for name in EXTRACTED_FIELDS:
             adapter[name] = getattr(article, name)
-
-
-class StoreStage:
-    """Stores a new revision of an article; the same text again is dropped as unchanged."""
-
-    def __init__(self, archive: Archive, stats):
-        self.archive = archive
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.get_extension(Archive), crawler.stats)
-
-    def process_item(self, item):
-        adapter = ItemAdapter(item)
-        try:
-            self._store(adapter)
-        except (OSError, sqlite3.Error) as exc:
-            self.archive.write_failed(exc, f"the article {adapter['url']}")
-            raise drops.StoreFailed(f"{type(exc).__name__}: {exc}") from exc
-        return item
-
-    def _store(self, adapter: ItemAdapter) -> None:
-        url = adapter["url"]
-        for field in ("title", "published", "language"):  # the page first, then discovery
-            if not adapter.get(field) and adapter.get(f"source_{field}"):
-                adapter[field] = adapter[f"source_{field}"]
-        text = render_text(adapter.get("title"), adapter["text"]).encode("utf-8")
-        adapter["text_sha1"] = hashlib.sha1(text).hexdigest()
-        self._number(adapter)
-        adapter["run_id"] = self.archive.run_id
-        if adapter.get("response_record_id"):
-            conversion = self.archive.write_text(url, text, refers_to=adapter["response_record_id"])
-            adapter["conversion_record_id"] = conversion.record_id if conversion else None
-        fetched = dt.datetime.fromisoformat(adapter["fetched_at"]) if adapter.get("fetched_at") \
-            else dt.datetime.now(dt.UTC)
-        adapter["text_path"] = self.archive.layout.text_relpath(url, fetched)
-        write_atomically(self.archive.layout.path(adapter["text_path"]), text)
-        row = {name: adapter.get(name) for name in COLUMNS}
-        adapter["article_id"] = self.archive.catalog.add_article(row)
-        write_sidecar(self.archive.layout.path(adapter["text_path"]), sidecar(adapter))
-        self.stats.inc_value("store/articles")
-        if adapter["revision"] > 1:
-            self.stats.inc_value("store/revisions")
-        logger.info("Archived %s (revision %d) -> %s", url, adapter["revision"], adapter["text_path"])
-
-    def _number(self, adapter: ItemAdapter) -> None:
-        # Asked at writing time, not taken from the request's state: another URL of the same
-        # article (tracking parameters, AMP) may have been stored since the request went out.
-        latest = self.archive.catalog.latest_revision(adapter["url"], adapter.get("canonical_url"))
-        revision = next_revision(latest["revision"] if latest else 0, latest["text_sha1"] if latest else None,
-                                 adapter["text_sha1"])
-        if revision is None:
-            raise _counted(self.stats, drops.Unchanged(f"same text as revision {latest['revision']}: "
-                                                       f"{adapter['url']}"))
-        adapter["revision"] = revision
-
-
-def sidecar(adapter: ItemAdapter) -> dict:
-    """The JSON beside a text file: the catalog row, its id, and what the response was."""
-    return {**{name: adapter.get(name) for name in COLUMNS}, "id": adapter.get("article_id"),
-            "status": adapter.get("status"), "content_type": adapter.get("content_type"),
-            "story_id": adapter.get("story_id"), "story_similarity": adapter.get("story_similarity")}
-
-
-class StoriesStage:
-    """Links each stored row to the story of its most similar earlier article (STORIES_*)."""
-
-    def __init__(self, archive: Archive, stats, *, threshold: float, min_words: int):
-        self.archive = archive
-        self.stats = stats
-        self.threshold = threshold
-        self.min_words = min_words
-        self.linker: stories.StoryLinker | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        settings = crawler.settings
-        if not settings.getbool("STORIES_ENABLED"):
-            raise NotConfigured("STORIES_ENABLED is off")
-        return cls(crawler.get_extension(Archive), crawler.stats, threshold=settings.getfloat("STORIES_THRESHOLD"),
-                   min_words=settings.getint("STORIES_MIN_WORDS"))
-
-    def process_item(self, item):
-        adapter = ItemAdapter(item)
-        if self.linker is None:  # story linking stays per worker: the local catalog file
-            self.linker = stories.StoryLinker(self.archive.local_catalog.stories, threshold=self.threshold,
-                                              min_words=self.min_words)
-        try:
-            adapter["story_id"], adapter["story_similarity"] = self.linker.link(
-                adapter["article_id"], adapter["text"], url=adapter["url"], canonical_url=adapter.get("canonical_url"),
-                precomputed=adapter.get("story_fingerprint"))
-            write_sidecar(self.archive.layout.path(adapter["text_path"]), sidecar(adapter))
-        except (OSError, sqlite3.Error) as exc:
-            self.archive.write_failed(exc, f"the story of {adapter['url']}")
-            raise drops.StoreFailed(f"{type(exc).__name__}: {exc}") from exc
-        self.stats.inc_value("stories/new" if adapter["story_id"] == adapter["article_id"] else "stories/linked")
-        return item
