@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import pytest
 
 from crawler.exit_status import ExitStatus, meaning
-from crawler.review import charts, diff, report, search, urls
+from crawler.review import charts, diff, report, runs, search, urls
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.fulltext import read_text
 from pipelines.storage.texts import render_text
@@ -341,7 +341,7 @@ def test_report_of_an_empty_archive(tmp_path):
 @pytest.mark.parametrize("bad", ["../etc", "a/b", "", ".hidden", "run id"])
 def test_report_refuses_odd_run_ids(tmp_path, bad):
     with pytest.raises(ValueError):
-        report.report_path(tmp_path, bad)
+        runs.report_path(tmp_path, bad)
 
 
 def test_runs_newest_first_and_unreadable_summaries(tmp_path):
@@ -349,10 +349,10 @@ def test_runs_newest_first_and_unreadable_summaries(tmp_path):
     write_stats(tmp_path, "RUN-A", started="2024-02-04T00:00:00+00:00")
     write_stats(tmp_path, "RUN-C", started="2024-02-06T00:00:00+00:00")
     (tmp_path / "warc" / "RUN-D.stats.json").write_text("{not json")
-    runs, bad = report.load_runs(tmp_path)
-    assert [r["run"] for r in runs] == ["RUN-C", "RUN-B", "RUN-A"]
+    listed, bad = runs.load_runs(tmp_path)
+    assert [r["run"] for r in listed] == ["RUN-C", "RUN-B", "RUN-A"]
     assert [p.name for p, _ in bad] == ["RUN-D.stats.json"]
-    assert report.run_known(tmp_path, "RUN-A") and not report.run_known(tmp_path, "RUN-E")
+    assert runs.run_known(tmp_path, "RUN-A") and not runs.run_known(tmp_path, "RUN-E")
 
 
 def test_report_reads_the_catalog_it_is_given(tmp_path):
@@ -362,7 +362,7 @@ def test_report_reads_the_catalog_it_is_given(tmp_path):
     page = report.write_report(archive_dir, RUN, catalog_path=elsewhere.catalog.path).read_text()
     assert "Icebreaker from the given catalog" in page and "Articles archived (1)" in page
     assert not (archive_dir / "catalog.sqlite").exists()
-    assert report.run_known(archive_dir, RUN, elsewhere.catalog.path) and not report.run_known(archive_dir, RUN)
+    assert runs.run_known(archive_dir, RUN, elsewhere.catalog.path) and not runs.run_known(archive_dir, RUN)
 
 
 @pytest.mark.parametrize("code", list(ExitStatus))

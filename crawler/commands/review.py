@@ -19,6 +19,7 @@ from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
 from crawler.review import diff, report, search
+from crawler.review.runs import load_runs, report_path, run_known
 from crawler.review.urls import replay_url
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.fulltext import read_text
@@ -225,7 +226,7 @@ class Command(ScrapyCommand):
             out(patch or "  (no change in the text)")
 
     def list_runs(self) -> None:
-        runs, bad = report.load_runs(self.archive_dir)
+        runs, bad = load_runs(self.archive_dir)
         for path, error in bad:
             out(f"(unreadable run summary {path}: {error})")
         if not runs:
@@ -235,7 +236,7 @@ class Command(ScrapyCommand):
             dropped = s.get("dropped") or {}
             run = str(s.get("run"))
             try:
-                has_report = report.report_path(self.archive_dir, run).exists()
+                has_report = report_path(self.archive_dir, run).exists()
             except ValueError:
                 has_report = False
             out(f"{run}  {s.get('spider') or '-'}  {s.get('started') or '?'} -> {s.get('finished') or '?'}  "
@@ -249,12 +250,12 @@ class Command(ScrapyCommand):
 
     def build_report(self, run: str) -> None:
         if run == "latest":
-            runs, _ = report.load_runs(self.archive_dir)
+            runs, _ = load_runs(self.archive_dir)
             if not runs:
                 raise UsageError(f"no runs in {self.archive_dir}: nothing to report")
             run = str(runs[0]["run"])
         try:
-            known = report.run_known(self.archive_dir, run, self.catalog_path)
+            known = run_known(self.archive_dir, run, self.catalog_path)
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
         if not known:

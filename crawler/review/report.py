@@ -26,11 +26,11 @@ from markupsafe import escape
 
 from crawler import __version__
 from crawler.review.report_data import ReplayUrl, ReportData, collect
-from crawler.review.runs import load_runs, report_path, run_known
+from crawler.review.runs import report_path
 
 # load_runs and run_known are here for `scrapy review` (crawler/commands/review.py), which reaches
 # the runs through this module; they belong to crawler.review.runs.
-__all__ = ["environment", "esc", "load_runs", "render", "report_path", "run_known", "write_report"]
+__all__ = ["environment", "esc", "render", "write_report"]
 
 logger = logging.getLogger(__name__)
 
