@@ -13,7 +13,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,18 @@ def normalise_line(line: str) -> str:
 
 def word_count(line: str) -> int:
     return len(line.split())
+
+
+# Scripts written without spaces between words: Han (Chinese, Japanese kanji), kana. A word
+# of Chinese or Japanese is about two characters, so a line of 24 such characters counts as
+# 12 words. (Hangul is written with spaces and counts by words.)
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_UNSPACED_CHARS_PER_WORD = 2
+
+
+def text_units(line: str) -> int:
+    """Words of a line, counting scripts without spaces by characters (two per word)."""
+    return max(len(line.split()), len(_UNSPACED.findall(line)) // _UNSPACED_CHARS_PER_WORD)
 
 
 def _whole_line(*alternatives: str) -> re.Pattern[str]:
@@ -108,11 +120,17 @@ _CALL_TO_ACTION_ANYWHERE = re.compile(
 )
 
 
+# Every pattern above contains one of these: a cheap test that spares the others on prose.
+_CALL_TO_ACTION_HINT = re.compile(
+    r"subscri|sign up|newsletter|inbox|journalism|donat|member|supporter|account|follow|join|подпиш|click|tap here",
+    re.IGNORECASE)
+
+
 def is_call_to_action(line: str) -> bool:
     """Newsletter, subscription and donation boxes ('Sign up for our newsletter', 'Subscribe',
     'Click here for more information', 'Pick Six Newsletter')."""
     line = line.strip()
-    if word_count(line) > _CALL_TO_ACTION_MAX_WORDS:
+    if word_count(line) > _CALL_TO_ACTION_MAX_WORDS or not _CALL_TO_ACTION_HINT.search(line):
         return False
     return _CALL_TO_ACTION.match(line) is not None or _CALL_TO_ACTION_ANYWHERE.search(line) is not None
 
@@ -124,8 +142,13 @@ _SHARE_WORDS = frozenset(
 )
 
 
+_SHARE_BAR_MAX_WORDS = 15  # "Share on Facebook Share on Twitter Share via Email Print"
+
+
 def is_share_bar(line: str) -> bool:
     """'Share', 'Tweet', 'Facebook Twitter Email': a line made only of share-button words."""
+    if word_count(line) > _SHARE_BAR_MAX_WORDS:
+        return False
     words = re.split(r"[\s|/·•,]+", line.strip().casefold())
     words = [w.strip(".:!") for w in words if w.strip(".:!")]
     return bool(words) and all(w in _SHARE_WORDS for w in words) and not set(words) <= {"on", "via", "this"}
@@ -142,7 +165,7 @@ _COOKIE = re.compile(
 
 def is_cookie_notice(line: str) -> bool:
     """Cookie-consent banner text ('We use cookies ... you agree to our use of cookies')."""
-    return _COOKIE.search(line.strip()) is not None
+    return "cookie" in line.casefold() and _COOKIE.search(line.strip()) is not None
 
 
 _AGENCIES = (
@@ -185,10 +208,14 @@ _CONTACT = re.compile(
 _CONTACT_MAX_WORDS = 40
 
 
+_CONTACT_HINT = re.compile(r"follow|@|reached|tip", re.IGNORECASE)  # in every pattern above
+
+
 def is_contact_line(line: str) -> bool:
     """How to reach or follow the author or outlet: 'Follow us on Twitter', 'Write to X at x@y.com'."""
     line = line.strip()
-    return word_count(line) <= _CONTACT_MAX_WORDS and _CONTACT.search(line) is not None
+    return (word_count(line) <= _CONTACT_MAX_WORDS and _CONTACT_HINT.search(line) is not None
+            and _CONTACT.search(line) is not None)
 
 
 _LEGAL = re.compile(
@@ -339,6 +366,13 @@ def is_link_list_entry(text: str, linked_chars: int) -> bool:
 _MIN_NEAR_DUPLICATE_WORDS = 6  # shorter lines only count as repeats when identical
 _NEAR_DUPLICATE_OVERLAP = 0.8
 _LONGER_BY = 1.25  # a later copy a quarter longer carries real extra content: it wins
+# Bounds on the work per paragraph, so that a page of n paragraphs costs O(n), not O(n²)
+# (a live blog has thousands of paragraphs sharing "of the", "in the"…): a word pair found in
+# more kept paragraphs than _MAX_POSTING is too common to point at a duplicate and is no
+# longer indexed, and at most _MAX_CANDIDATES paragraphs (those sharing most pairs) are
+# compared in full.
+_MAX_POSTING = 32
+_MAX_CANDIDATES = 8
 
 
 def _bigrams(words: Sequence[str]) -> frozenset[tuple[str, str]]:
@@ -346,25 +380,36 @@ def _bigrams(words: Sequence[str]) -> frozenset[tuple[str, str]]:
 
 
 class _ParagraphIndex:
-    """Kept paragraphs with an inverted bigram index, so that finding a near-duplicate
-    costs time proportional to the paragraph, not to the whole page (live blogs)."""
+    """Kept paragraphs with an inverted index of their word pairs, so that finding a
+    near-duplicate costs time proportional to the paragraph, not to the whole page.
+
+    ``work`` counts the posting entries and candidate pairs examined: tests use it to check
+    that the cost stays linear in the page size without timing anything."""
 
     def __init__(self) -> None:
         self.positions: list[int] = []  # slot -> index of the paragraph kept there
         self.lengths: list[int] = []  # slot -> word count
         self.pairs: list[frozenset[tuple[str, str]]] = []
-        self._postings: dict[tuple[str, str], set[int]] = {}
+        self._postings: dict[tuple[str, str], set[int] | None] = {}  # None: too common, not indexed
+        self.work = 0
 
     def near_duplicate_of(self, words: Sequence[str], pairs: frozenset[tuple[str, str]]) -> int | None:
-        """First kept slot that this paragraph near-duplicates: the shorter of the two
-        has enough words and most of its word pairs occur in the longer."""
+        """First kept slot (among the most similar) that this paragraph near-duplicates: the
+        shorter of the two has enough words and most of its word pairs occur in the longer."""
         if len(words) < _MIN_NEAR_DUPLICATE_WORDS:
             return None
-        shared = Counter(slot for pair in pairs for slot in self._postings.get(pair, ()))
-        for slot in sorted(shared):
+        shared: Counter[int] = Counter()
+        for pair in pairs:
+            slots = self._postings.get(pair)
+            if slots:
+                self.work += len(slots)
+                shared.update(slots)
+        for slot in sorted(slot for slot, _ in shared.most_common(_MAX_CANDIDATES)):
+            self.work += min(len(pairs), len(self.pairs[slot]))
             if min(len(words), self.lengths[slot]) < _MIN_NEAR_DUPLICATE_WORDS:
                 continue
-            if shared[slot] >= _NEAR_DUPLICATE_OVERLAP * min(len(pairs), len(self.pairs[slot])):
+            overlap = len(pairs & self.pairs[slot])
+            if overlap >= _NEAR_DUPLICATE_OVERLAP * min(len(pairs), len(self.pairs[slot])):
                 return slot
         return None
 
@@ -376,10 +421,16 @@ class _ParagraphIndex:
             self.pairs.append(pairs)
         else:
             for pair in self.pairs[slot]:
-                self._postings[pair].discard(slot)
+                if slots := self._postings.get(pair):
+                    slots.discard(slot)
             self.positions[slot], self.lengths[slot], self.pairs[slot] = position, len(words), pairs
         for pair in pairs:
-            self._postings.setdefault(pair, set()).add(slot)
+            slots = self._postings.setdefault(pair, set())
+            if slots is None:
+                continue
+            slots.add(slot)
+            if len(slots) > _MAX_POSTING:
+                self._postings[pair] = None
 
 
 # A caption or standfirst repeats once or twice; when more blocks than this repeat
@@ -390,33 +441,50 @@ _MAX_STRAY_REPEATS = 4
 _MAX_STRAY_REPEAT_SHARE = 0.1
 
 
-def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[str] = ()) -> list[int]:
+def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[str] = (),
+                             headings: Collection[int] = ()) -> list[int]:
     """Indexes of paragraphs to keep so that each (near-)identical paragraph appears once.
 
-    The first occurrence is kept, unless a later copy is clearly longer (a caption or
-    standfirst that reappears inside a fuller body paragraph): then the fuller one is kept.
-    Lines in seen_before (e.g. the page title) count as already present. When many blocks
-    repeat, repetition is the page's structure and only the seen_before repeats go.
+    The first occurrence is kept. A later paragraph that is mostly contained in an earlier
+    one (a pull quote, a caption repeated) goes; an earlier one contained in a clearly
+    longer later one (a caption or pull quote placed before the paragraph it quotes) gives
+    way to the fuller one — except the page's first paragraph (the lead or standfirst, which
+    the body may restate at length) and subheadings (indexes in ``headings``: a heading
+    quoting the paragraph below it is still a heading), which are only dropped when repeated
+    exactly. Lines in seen_before (e.g. the page title) count as already present. When many
+    blocks repeat, repetition is the page's structure and only the seen_before repeats go.
     """
     seen_exact = {normalise_line(line) for line in seen_before}
     norms = [normalise_line(paragraph) for paragraph in paragraphs]
     candidates = [position for position, norm in enumerate(norms) if norm and norm not in seen_exact]
+    lead = candidates[0] if candidates else None
+    heading_set = frozenset(headings)
     kept = _ParagraphIndex()
+    exact_only: list[int] = []  # headings: kept unless repeated word for word
     for position in candidates:
         norm = norms[position]
         if norm in seen_exact:
             continue
         seen_exact.add(norm)
+        if position in heading_set:
+            exact_only.append(position)
+            continue
         words = norm.split()
         pairs = _bigrams(words)
         slot = kept.near_duplicate_of(words, pairs)
-        if slot is None or len(words) > _LONGER_BY * kept.lengths[slot]:
-            kept.put(slot, position, words, pairs)
-    repeats = len(candidates) - len(kept.positions)
+        if slot is None:
+            kept.put(None, position, words, pairs)
+        elif len(words) > _LONGER_BY * kept.lengths[slot]:
+            if kept.positions[slot] == lead:
+                kept.put(None, position, words, pairs)  # the lead stays; the fuller paragraph too
+            else:
+                kept.put(slot, position, words, pairs)
+    survivors = sorted(kept.positions + exact_only)
+    repeats = len(candidates) - len(survivors)
     if repeats > max(_MAX_STRAY_REPEATS, _MAX_STRAY_REPEAT_SHARE * len(candidates)):
         logger.debug("%d of %d blocks repeat: structure, kept", repeats, len(candidates))
         return candidates
-    return sorted(kept.positions)
+    return survivors
 
 
 class RepeatedLineLearner:

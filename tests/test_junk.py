@@ -182,10 +182,31 @@ def test_near_identical_repeat_keeps_first() -> None:
     assert junk.drop_repeated_paragraphs([CAPTION, "Something else entirely here.", edited]) == [0, 1]
 
 
-def test_standfirst_reappearing_inside_a_fuller_paragraph_keeps_the_fuller_one() -> None:
+def test_standfirst_reappearing_inside_a_fuller_paragraph_keeps_both() -> None:
+    # Issue #14: the lead (standfirst) restated at length later is not a duplicate; the old
+    # assertion ([1, 2]) dropped the lead.
     standfirst = "Moscow and Minsk criticised what they called the West's destabilising role in the region."
     fuller = "In a joint statement on Friday, " + standfirst[0].lower() + standfirst[1:] + " Both sides signed it."
-    assert junk.drop_repeated_paragraphs([standfirst, "Other news.", fuller]) == [1, 2]
+    assert junk.drop_repeated_paragraphs([standfirst, "Other news.", fuller]) == [0, 1, 2]
+
+
+def test_pull_quote_before_its_paragraph_gives_way_to_the_fuller_one() -> None:
+    quote = "We paid for the delay in time and in money, but we now know how to build these engines."
+    fuller = f'"{quote}" a port authority spokeswoman told reporters on the quay after the ceremony.'
+    assert junk.drop_repeated_paragraphs(["First paragraph of the story.", quote, "Other news.", fuller]) == [0, 2, 3]
+
+
+def test_pull_quote_after_its_paragraph_goes() -> None:
+    quote = "We paid for the delay in time and in money, but we now know how to build these engines."
+    fuller = f'"{quote}" a port authority spokeswoman told reporters on the quay after the ceremony.'
+    assert junk.drop_repeated_paragraphs(["First paragraph of the story.", fuller, quote]) == [0, 1]
+
+
+def test_subheading_quoting_its_paragraph_is_kept() -> None:
+    heading = "We now know how to build these engines ourselves"
+    paragraph = f'"{heading}," the director said, adding that the next ship would follow within two years.'
+    assert junk.drop_repeated_paragraphs(["Lead.", heading, paragraph], headings=[1]) == [0, 1, 2]
+    assert junk.drop_repeated_paragraphs(["Lead.", heading, paragraph, heading], headings=[1, 3]) == [0, 1, 2]
 
 
 def test_short_different_paragraphs_are_not_near_duplicates() -> None:
