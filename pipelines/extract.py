@@ -326,13 +326,60 @@ def _medoid(candidates: dict[str, list[_Block]]) -> str:
                                                 for other_name, other in shingles.items() if other_name != name))
 
 
+# A short body whose last paragraph sits in a container holding TRUNCATED_RATIO times more
+# paragraph text was cut short (an ad or a widget between paragraphs ended trafilatura's
+# frame): the rescue that agrees best with the container's paragraphs is taken.
+TRUNCATED_MAX_PROSE = 1500
+TRUNCATED_RATIO = 2.0
+
+
+def _container(paragraph: Any) -> Any:
+    """The article element around a paragraph: its <article> (or itemprop=articleBody)
+    ancestor, which the page itself declares as the article, else its parent."""
+    for ancestor in paragraph.iterancestors():
+        if ancestor.tag == "article" or ancestor.get("itemprop") == "articleBody":
+            return ancestor
+    return paragraph.getparent()
+
+
+def _container_paragraphs(tree: Any, blocks: list[_Block]) -> list[str]:
+    """Texts of the <p> elements in the article element holding the body's last paragraph."""
+    last = next((junk.normalise_line(block.text) for block in reversed(blocks) if _is_prose(block.text)), None)
+    if tree is None or not last:
+        return []
+    for paragraph in tree.iter("p"):
+        if junk.normalise_line(paragraph.text_content()) == last:
+            container = _container(paragraph)
+            return [p.text_content() for p in container.iter("p")] if container is not None else []
+    return []
+
+
+def _cut_short(found: passes.PagePasses, body: list[_Block]) -> list[_Block] | None:
+    """The rescue body when the passes' short body was cut out of a longer article."""
+    prose = _prose_chars(body)
+    if prose >= TRUNCATED_MAX_PROSE:
+        return None
+    container = _container_paragraphs(found.tree, body)
+    container_prose = sum(len(text) for text in container if _is_prose(text))
+    if container_prose < TRUNCATED_RATIO * prose:
+        return None
+    wanted = _shingles([_Block(text, 0, False) for text in container])
+    rescues = [render_blocks(found.readability()), render_blocks(found.justext())]
+    best = max(rescues, key=lambda blocks: _similarity(_shingles(blocks), wanted))
+    if _prose_chars(best) < TRUNCATED_RATIO * prose:
+        return None
+    logger.debug("body of %d prose chars cut from a container of %d: rescue taken", prose, container_prose)
+    return best
+
+
 def choose_body(found: passes.PagePasses) -> list[_Block]:
     """The page's body blocks, decided per page from what trafilatura's passes found."""
     precision, balanced = render_blocks(found.precision), render_blocks(found.balanced)
     prose = max(_prose_chars(precision), _prose_chars(balanced))
     shared = _shared_share(precision, balanced)
     if prose >= RESCUE_MIN_PROSE and shared >= RESCUE_MIN_SHARED:
-        return _merge(precision, balanced)
+        merged = _merge(precision, balanced)
+        return _cut_short(found, merged) or merged
     candidates = {"precision": precision, "balanced": balanced, "readability": render_blocks(found.readability()),
                   "justext": render_blocks(found.justext())}
     if _keys(precision) == _keys(balanced):
@@ -401,16 +448,25 @@ def _linked_on_page(block: _Block, links: Collection[str]) -> int:
 
 def _clean_blocks(
     blocks: list[_Block], title: str | None, site_patterns: list[re.Pattern[str]], furniture: Collection[str],
-    links: Collection[str] = frozenset(),
+    links: Collection[str] = frozenset(), headlines: Collection[str] = (), authors: Collection[str] = (),
 ) -> list[_Block]:
+    """Junk lines and blocks out. headlines: the page's other headline versions (its <h1>,
+    og:title…), dropped like the title when they open the body; authors: the names the page
+    declares, for its byline and the note about the author left in the text."""
+    titles = [t for t in dict.fromkeys([title, *headlines]) if t]
     cleaned: list[_Block] = []
     for block in blocks:
         # Subheadings that link to themselves (live blogs, tables of contents) stay.
         if not block.is_heading and junk.is_link_list_entry(block.text, _linked_on_page(block, links)):
             logger.debug("dropped link_list_entry: %.60r", block.text)
             continue
-        lines = [line for line in block.text.split("\n") if _keep_line(line, site_patterns, furniture)]
-        if lines and len(cleaned) < _TITLE_ZONE_BLOCKS and junk.is_title_repeat("\n".join(lines), title):
+        lines = [line for line in block.text.split("\n") if _keep_line(line, site_patterns, furniture)
+                 and not (authors and junk.is_byline(line, authors))]
+        if authors and lines and junk.is_author_bio("\n".join(lines), authors):
+            logger.debug("dropped author_bio: %.60r", block.text)
+            continue
+        if lines and len(cleaned) < _TITLE_ZONE_BLOCKS and any(junk.is_title_repeat("\n".join(lines), t)
+                                                               for t in titles):
             logger.debug("dropped title_repeat: %.60r", block.text)
             continue
         if lines:
@@ -440,16 +496,19 @@ def extract_article(
     objects = metadata.json_ld_objects(tree) if tree is not None else []
     keys = metadata.site_keys(metadata.site_names(tree, objects, document.sitename) if tree is not None else [],
                               url or document.url)
-    title = metadata.title(tree, objects, keys, document.title) if tree is not None else document.title
+    sources = metadata.title_sources(tree, objects, document.title) if tree is not None else []
+    title = metadata.choose_title(sources, keys) if tree is not None else document.title
+    headlines = [metadata.strip_site_name(value, keys) for _, value in sources if value and value.strip()]
 
     furniture = frozenset(junk.normalise_line(line) for line in repeated_lines or ())
     site_patterns = [re.compile(pattern) for pattern in rules.junk_patterns]
-    blocks = _clean_blocks(choose_body(found), title or document.title, site_patterns, furniture, link_texts(tree))
+    authors = metadata.authors(tree, objects, lambda: document.author or found.byline()) if tree is not None else ()
+    blocks = _clean_blocks(choose_body(found), title or document.title, site_patterns, furniture, link_texts(tree),
+                           headlines, authors)
     if all(block.is_heading for block in blocks):
         return None  # nothing but headings (or nothing at all): a section or error page
     text = "\n\n".join(block.text for block in blocks)
 
-    authors = metadata.authors(tree, objects, lambda: document.author or found.byline()) if tree is not None else ()
     start = _page_start(html)
     language = declared_language(start) or detect_language(text)
     published = metadata.published(tree, objects, None) if tree is not None else None

@@ -209,13 +209,18 @@ _CONTACT_MAX_WORDS = 40
 
 
 _CONTACT_HINT = re.compile(r"follow|@|reached|tip", re.IGNORECASE)  # in every pattern above
+# "Got a story? Email webnews@metro.co.uk", "Ihr Feedback an: briefe@berliner-zeitung.de":
+# reporting does not end a paragraph on a bare e-mail address; an invitation to write does.
+_ENDS_WITH_EMAIL = re.compile(_EMAIL + r"[\s.)\]]*$")
 
 
 def is_contact_line(line: str) -> bool:
-    """How to reach or follow the author or outlet: 'Follow us on Twitter', 'Write to X at x@y.com'."""
+    """How to reach or follow the author or outlet: 'Follow us on Twitter', 'Write to X at x@y.com',
+    'Do you have a story to tell? Email: news@example.com'."""
     line = line.strip()
-    return (word_count(line) <= _CONTACT_MAX_WORDS and _CONTACT_HINT.search(line) is not None
-            and _CONTACT.search(line) is not None)
+    if word_count(line) > _CONTACT_MAX_WORDS or _CONTACT_HINT.search(line) is None:
+        return False
+    return _CONTACT.search(line) is not None or _ENDS_WITH_EMAIL.search(line) is not None
 
 
 _LEGAL = re.compile(
@@ -236,13 +241,18 @@ def is_legal_notice(line: str) -> bool:
 
 # "Reporting by A; Editing by B", "(Additional reporting by A in Oslo)": after the label only
 # names (capitalised words) and connectors, so "Reporting by local journalists showed" is prose.
-_CREDIT_LABEL = re.compile(r"\(?(?:additional )?(?:reporting|writing|editing|compiled|produced) by\b", re.IGNORECASE)
+_CREDIT_LABEL = re.compile(
+    r"\(?(?:additional )?(?:reporting|writing|editing|compiled|produced) by\b"
+    r"|\(?with (?:files|reporting|reports|additional reporting) (?:from|by)\b", re.IGNORECASE)
 _CREDIT_CONNECTORS = frozenset(
     re.findall(r"\w+", "by and in from with additional reporting writing editing compiled produced "
-                        "de van von der al bin da")
+                        "files reports writer writers de van von der al bin da")
 )
 _CONTRIBUTED = re.compile(r"[^.]{1,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\.?\)?", re.I)
-_SOURCE_LINE = re.compile(r"sources?\s*:\s*[\w ,.&'’-]{1,40}", re.IGNORECASE)
+# "Source:" in the languages of the pages crawled: Quelle, Source, Fuente, Fonte, Bron, Kilde,
+# Källa, Źródło, Kaynak, Zdroj, Lähde.
+_SOURCE_LINE = re.compile(r"(?:sources?|quellen?|fuentes?|fontes?|bronn?en|bron|kilder?|källa|källor|źródło|kaynak"
+                          r"|zdroj|lähde)\s*:\s*[\w ,.&'’/-]{1,40}", re.IGNORECASE)
 _CREDIT_LINE_MAX_WORDS = 45
 _SOURCE_MAX_WORDS = 6
 
@@ -289,12 +299,37 @@ def _is_time_stamp(line: str) -> bool:
     )
 
 
+# A date or a time of day, in the notations news pages use: 22.04.2024, 2024-04-22, 4/22/2024,
+# 13. Mai 2026, October 13, 2024, 2025年1月14日, 06:00, 15.59, 17h30.
+_NUMERIC_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\d{4}年\d{1,2}月\d{1,2}日"
+    r"|\b\d{1,2}\.?\s+\w{3,10}\.?,?\s+(?:19|20)\d\d\b|\b\w{3,10}\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b")
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\d{1,2}時\d{1,2}分")
+_STAMP_MAX_UNITS = 12
+_HANDLE_IN_PARENS = re.compile(r"\(@\w+\)")
+_STAMP_MAX_WORDS_WITH_DATE = 4  # "Veröffentlicht am 13. Mai 2026 um 15:44": label, preposition, month
+_STAMP_MAX_WORDS_WITH_TIME = 2  # "Uppdaterad 15.59 | Publicerad 14.14"; "Doors open at 19:30" is not a stamp
+
+
+def _is_date_stamp(line: str) -> bool:
+    """A date or time line in any language: little but the date, a time and a label or two."""
+    if text_units(line) > _STAMP_MAX_UNITS or re.search(r"[^\W\d_][.!?]$", line):
+        return False  # longer, or a sentence: "Am 30.01.2024 beginnt der Prozess."
+    if _HANDLE_IN_PARENS.search(line) or "~" in line or len(_NUMERIC_DATE.findall(line)) > 1:
+        return False  # an embedded post's signature "— Name (@name) May 1, 2024", or dates of an event
+    words = [token for token in re.findall(r"[^\W\d_]+", line) if not _UNSPACED.search(token)]
+    if _NUMERIC_DATE.search(line) or re.search(r"\d{4}年|\d{1,2}月\d{1,2}日", line):
+        return len(words) <= _STAMP_MAX_WORDS_WITH_DATE
+    return _TIME_OF_DAY.search(line) is not None and len(words) <= _STAMP_MAX_WORDS_WITH_TIME
+
+
 def is_meta_line(line: str) -> bool:
-    """Tag lists and time stamps left between paragraphs: 'Filed under: X', 'Updated at 1:23 p.m.'."""
+    """Tag lists and time stamps left between paragraphs: 'Filed under: X', 'Updated at 1:23 p.m.',
+    '05.08.2024, 20:59 Uhr', '2025年1月14日 01時28分'."""
     line = line.strip()
     if word_count(line) > _META_LINE_MAX_WORDS:
         return False
-    return _TAGS_LINE.fullmatch(line) is not None or _is_time_stamp(line)
+    return _TAGS_LINE.fullmatch(line) is not None or _is_time_stamp(line) or _is_date_stamp(line)
 
 
 _COMMENT_PROMPT = re.compile(
@@ -311,17 +346,84 @@ def is_comment_prompt(line: str) -> bool:
 
 
 _MIN_TITLE_WORDS = 4
+_MAX_KICKER_WORDS = 8  # "Olympic Games: <headline>", "49-Euro-Ticket : <headline>"
+_NON_ALNUM = re.compile(r"[\W_]+")
+
+
+def _squashed(text: str) -> str:
+    """Casefolded letters and digits only: kicker and headline run together in one element
+    ("MigrationChiesa ruft…") still contain the headline."""
+    return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def is_title_repeat(line: str, title: str | None) -> bool:
-    """The headline again at the top of the body, possibly without the title's site suffix
-    or prefix ('Story headline' when the <title> is 'Story headline | Site')."""
+    """The headline again at the top of the body: the title, or part of it (the title
+    without its site suffix or prefix: 'Story headline' when the <title> is 'Story headline |
+    Site'), or the headline with a short kicker or section label run in front of or after it."""
     if not title:
         return False
     norm = normalise_line(line)
+    title_norm = normalise_line(title)
     if len(norm.split()) < _MIN_TITLE_WORDS:
-        return bool(norm) and norm == normalise_line(title)
-    return f" {norm} " in f" {normalise_line(title)} "
+        return bool(norm) and norm == title_norm
+    if f" {norm} " in f" {title_norm} ":
+        return True
+    title_words = len(title_norm.split())
+    return (title_words >= _MIN_TITLE_WORDS and len(norm.split()) <= title_words + _MAX_KICKER_WORDS
+            and _squashed(title) in _squashed(line))
+
+
+# "By", "Von", "Por", "Par", "Av", "Di", "Door", "Od", "Text:", "Written by"… before a byline.
+_BYLINE_LABEL = re.compile(
+    r"^(?:by|von|autor(?:in)?|author|por|par|di|door|av|af|od|text|texto|written by|reporting by)\b[:\s]*",
+    re.IGNORECASE)
+_BYLINE_MAX_WORDS = 12
+_BYLINE_EXTRA_WORDS = 2  # ", Frankfurt", "and agencies", a role word
+_SENTENCE_END_ANYWHERE = re.compile(r"[.!?…][\"'”’»)]*$")
+
+
+def _without_names(line: str, authors: Iterable[str]) -> str | None:
+    """The line's words left after removing the label and every author name; None when no
+    author name is in it."""
+    rest = " " + normalise_line(_BYLINE_LABEL.sub("", line.strip())) + " "
+    found = False
+    for name in authors:
+        name_norm = normalise_line(name)
+        if name_norm and f" {name_norm} " in rest:
+            rest = rest.replace(f" {name_norm} ", " ")
+            found = True
+    return rest.strip() if found else None
+
+
+def is_byline(line: str, authors: Iterable[str]) -> bool:
+    """The page's byline left in the text: the author names the page declares (its
+    structured data), with a label ('Von', 'By') and at most a place or role word or two —
+    'Von Anna Sleegers, Frankfurt', 'Mohloai Mpesi', 'By Jane Doe and John Roe'."""
+    line = line.strip()
+    if not line or word_count(line) > _BYLINE_MAX_WORDS or _SENTENCE_END_ANYWHERE.search(line):
+        return False
+    rest = _without_names(line, authors)
+    if rest is None:
+        return False
+    words = [word for word in rest.split() if word not in {"and", "und", "y", "et", "og", "och", "e", "i"}]
+    return len(words) <= _BYLINE_EXTRA_WORDS
+
+
+_BIO_MAX_WORDS = 80
+_BIO_VERB = re.compile(r"^\W*\w+(?:\s+\w+){0,3}\s+(?:is|was|ist|war|est|es|är|er|è|jest|je|covers|writes|reports)\b",
+                       re.IGNORECASE)
+
+
+def is_author_bio(paragraph: str, authors: Iterable[str]) -> bool:
+    """A note about the author after the text: a short paragraph that opens with an author's
+    name and 'is'/'ist'/'covers'… ('Manuela Conrad ist ZDF-Reporterin für…'). Reporters do
+    not write about themselves in the third person inside their own story."""
+    paragraph = paragraph.strip()
+    if word_count(paragraph) > _BIO_MAX_WORDS:
+        return False
+    norm = normalise_line(paragraph)
+    return any(norm.startswith(normalise_line(name) + " ") and normalise_line(name).count(" ") >= 1
+               for name in authors) and _BIO_VERB.match(paragraph) is not None
 
 
 LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (

@@ -177,6 +177,14 @@ def choose_title(sources: Iterable[tuple[str, str | None]], keys: Iterable[str])
 
 
 def title(tree: HtmlElement, objects: list[dict[str, Any]], keys: Iterable[str], fallback: str | None) -> str | None:
+    """The article's headline (see choose_title)."""
+    return choose_title(title_sources(tree, objects, fallback), keys)
+
+
+def title_sources(tree: HtmlElement, objects: list[dict[str, Any]],
+                  fallback: str | None = None) -> list[tuple[str, str | None]]:
+    """The page's headline candidates as (kind, raw value): JSON-LD headline, og:title,
+    twitter:title, the first <h1>, <title>, and the fallback (trafilatura's title)."""
     articles = article_objects(objects)
     sources: list[tuple[str, str | None]] = []
     headline = next((obj["headline"] for obj in articles if isinstance(obj.get("headline"), str)), None)
@@ -190,7 +198,7 @@ def title(tree: HtmlElement, objects: list[dict[str, Any]], keys: Iterable[str],
     if page_title is not None:
         sources.append(("title", page_title.text_content()))
     sources.append(("fallback", fallback))
-    return choose_title(sources, keys)
+    return sources
 
 
 # --- authors -----------------------------------------------------------------------------
