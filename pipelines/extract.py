@@ -502,7 +502,7 @@ def extract_article(
 
     furniture = frozenset(junk.normalise_line(line) for line in repeated_lines or ())
     site_patterns = [re.compile(pattern) for pattern in rules.junk_patterns]
-    authors = metadata.authors(tree, objects, lambda: document.author or found.byline()) if tree is not None else ()
+    authors = metadata.authors(tree, objects, found.byline, keys) if tree is not None else ()
     blocks = _clean_blocks(choose_body(found), title or document.title, site_patterns, furniture, link_texts(tree),
                            headlines, authors)
     if all(block.is_heading for block in blocks):

@@ -208,6 +208,7 @@ _BYLINE_LABEL = re.compile(
 _NAME_JOINERS = re.compile(r"\s+(?:and|und|og|och|y|e|et|en|i|und von|&)\s+|\s*[;|]\s*", re.I)
 _NOT_A_NAME = re.compile(r"https?://|www\.|@|\d{3,}")
 _MAX_NAME_WORDS = 6
+_SLUG = re.compile(r"^[a-z]+(?:-[a-z]+)+$")  # "chuck-ross": a profile URL's slug given as the name
 
 
 def _person(entry: Any) -> tuple[str, bool] | None:
@@ -225,17 +226,36 @@ def _person(entry: Any) -> tuple[str, bool] | None:
     return _text(name), "Organization" not in " ".join(_types(entry))
 
 
+_INNER_LABEL = re.compile(r"^.{1,40}?\s(?:By|Von|Por|Par)\s+(?=\S)")  # "Capital Von Jemima Kelly"
+
+
 def split_names(raw: str) -> list[str]:
-    """One byline string as names: labels dropped, split at 'and'/'und'/commas/semicolons,
-    'Last, First' turned around."""
-    raw = _BYLINE_LABEL.sub("", _text(raw))
+    """One byline string as names: labels dropped (also after a section name), split at
+    'and'/'und'/commas/semicolons, 'Last, First' turned around, profile slugs spelt out."""
+    raw = _INNER_LABEL.sub("", _BYLINE_LABEL.sub("", _text(raw)))
     names: list[str] = []
     for part in _NAME_JOINERS.split(raw):
         pieces = [piece.strip() for piece in part.split(",") if piece.strip()]
         if len(pieces) == 2 and all(len(piece.split()) == 1 for piece in pieces):
             pieces = [f"{pieces[1]} {pieces[0]}"]  # "Brazil, Rachel"
         names.extend(_BYLINE_LABEL.sub("", piece).strip(" .·-–—") for piece in pieces)
+    names = [_SLUG.sub(lambda m: m.group(0).replace("-", " ").title(), name) for name in names]
     return [name for name in names if name and not _NOT_A_NAME.search(name) and len(name.split()) <= _MAX_NAME_WORDS]
+
+
+_UNSPACED_NAME = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def looks_like_a_name(name: str) -> bool:
+    """What a guessed byline must look like to be taken for a person: two or more words, each
+    capitalised ('Jane Doe', 'María R. Sahuquillo', 'Ursula von der Leyen'), or a name in a
+    script without capitals. 'Red', 'Agenturen', 'Quelle sid' are not."""
+    if _UNSPACED_NAME.search(name):
+        return True
+    words = name.split()
+    particles = {"von", "van", "der", "de", "da", "del", "di", "du", "la", "le", "bin", "al", "el", "ten", "zu"}
+    return len(words) >= 2 and words[0][:1].isupper() and words[-1][:1].isupper() and all(
+        word[:1].isupper() or word in particles for word in words)
 
 
 def _unique(names: Iterable[str]) -> tuple[str, ...]:
@@ -245,8 +265,13 @@ def _unique(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def authors(tree: HtmlElement, objects: list[dict[str, Any]],
-            fallback: Callable[[], str | None] | None = None) -> tuple[str, ...]:
+def authors(tree: HtmlElement, objects: list[dict[str, Any]], fallback: Callable[[], str | None] | None = None,
+            keys: Iterable[str] = ()) -> tuple[str, ...]:
+    """People's names, from the first source that names a person: JSON-LD author, then the
+    author <meta> tags, then the fallback (trafilatura's byline heuristics). A name that is
+    the site's own (keys: site_keys) or a JSON-LD Organization is not a person; when no source
+    names one, the organisation is returned (the outlet signed the story)."""
+    keys = frozenset(keys)
     people: list[str] = []
     organisations: list[str] = []
     for obj in article_objects(objects):
@@ -257,13 +282,20 @@ def authors(tree: HtmlElement, objects: list[dict[str, Any]],
                 (people if found[1] else organisations).append(found[0])
         if people or organisations:
             break  # the first article object is the page's own; later ones are teasers
-    for source in (people, _meta(tree, "author", "article:author", "dc.creator", "parsely-author",
-                                 "sailthru.author"), organisations):
+    meta = _meta(tree, "author", "article:author", "dc.creator", "parsely-author", "sailthru.author")
+    outlets: list[str] = []
+    for source in (people, meta, None):
+        guessed = source is None
+        if guessed:  # computed only when needed: trafilatura's byline search is slow
+            byline = fallback() if fallback else None
+            source = (byline or "").split(";")
         names = _unique(name for raw in source for name in split_names(raw))
-        if names:
-            return names
-    byline = fallback() if fallback else None
-    return _unique(name for raw in (byline or "").split(";") for name in split_names(raw))
+        persons = tuple(name for name in names if not (keys and is_site_name(name, keys))
+                        and (not guessed or looks_like_a_name(name)))
+        if persons:
+            return persons
+        outlets.extend(names)
+    return _unique([*organisations, *outlets])
 
 
 # --- date ----------------------------------------------------------------------------------
