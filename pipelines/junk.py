@@ -77,6 +77,23 @@ _WIDGET_MESSAGE = re.compile(
 )
 
 
+# "Spotted an error? Let us know", "Fehler gefunden? Jetzt melden.", "Signaler une erreur":
+# the correction form under an article, never more than a question and a button.
+_ERROR_REPORT = re.compile(
+    r"(?:(?:found|spotted|see) an? (?:error|mistake|typo)\?|fehler gefunden\?|hai trovato un errore\?"
+    r"|¿?(?:has visto|encontraste) un error\?)[\s\w!.]{0,40}"
+    r"|(?:report (?:an? )?(?:error|typo|mistake|correction)|fehler melden|signaler une erreur|segnala un errore"
+    r"|reportar un error)[.!]?",
+    re.IGNORECASE)
+_ERROR_REPORT_MAX_WORDS = 10
+
+
+def is_error_report_prompt(line: str) -> bool:
+    """'Spotted an error? Let us know.', 'Fehler gefunden? Jetzt melden.': the correction form."""
+    line = line.strip()
+    return word_count(line) <= _ERROR_REPORT_MAX_WORDS and _ERROR_REPORT.fullmatch(line) is not None
+
+
 def is_loading_placeholder(line: str) -> bool:
     """'Loading...' left where a JavaScript widget (tweet, video, poll) would render, or the
     widget's own failure text ('An error has occurred, please try again later.')."""
@@ -311,11 +328,18 @@ _STAMP_MAX_WORDS_WITH_DATE = 4  # "Veröffentlicht am 13. Mai 2026 um 15:44": la
 _STAMP_MAX_WORDS_WITH_TIME = 2  # "Uppdaterad 15.59 | Publicerad 14.14"; "Doors open at 19:30" is not a stamp
 
 
+def _is_date_range(line: str) -> bool:
+    """Two dates with nothing but punctuation between: an event's dates ('29 November 2018 |
+    20 January 2019'), not 'Published 20 April • Updated 21 April'."""
+    dates = list(_NUMERIC_DATE.finditer(line))
+    return len(dates) > 1 and not re.search(r"[^\W\d_]", line[dates[0].end(): dates[1].start()])
+
+
 def _is_date_stamp(line: str) -> bool:
     """A date or time line in any language: little but the date, a time and a label or two."""
     if text_units(line) > _STAMP_MAX_UNITS or re.search(r"[^\W\d_][.!?]$", line):
         return False  # longer, or a sentence: "Am 30.01.2024 beginnt der Prozess."
-    if _HANDLE_IN_PARENS.search(line) or "~" in line or len(_NUMERIC_DATE.findall(line)) > 1:
+    if _HANDLE_IN_PARENS.search(line) or "~" in line or _is_date_range(line):
         return False  # an embedded post's signature "— Name (@name) May 1, 2024", or dates of an event
     words = [token for token in re.findall(r"[^\W\d_]+", line) if not _UNSPACED.search(token)]
     if _NUMERIC_DATE.search(line) or re.search(r"\d{4}年|\d{1,2}月\d{1,2}日", line):
@@ -439,6 +463,7 @@ LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("contributor_credit", is_contributor_credit),
     ("meta_line", is_meta_line),
     ("comment_prompt", is_comment_prompt),
+    ("error_report_prompt", is_error_report_prompt),
 )
 
 

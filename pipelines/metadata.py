@@ -88,6 +88,7 @@ def _meta(tree: HtmlElement, *names: str) -> list[str]:
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•*/»:-]{1,2})\s+|\s*[｜ㅣ|：]\s*")
 _DATE_SEGMENT = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 _HOST_WORDS = frozenset({"www", "com", "co", "org", "net", "news", "m", "amp", "de", "uk", "fr", "es", "it"})
+_SITE_SLACK = 6  # "The Gateway Pundit" names the site gatewaypundit.com; "Kate Moss auf dem VOGUE-Cover" does not
 _SOURCE_WEIGHTS = {"json-ld": 1.0, "og:title": 1.0, "h1": 1.0, "twitter:title": 0.5, "title": 0.5, "fallback": 0.3}
 _PART_SUPPORT = 0.6  # a source backs a separator-bounded part of its value a little less than its value
 
@@ -113,7 +114,7 @@ def site_keys(names: Iterable[str | None], url: str | None) -> frozenset[str]:
     host = (urlsplit(url).hostname or "").removeprefix("www.") if url else ""
     if host:
         keys.add(_key(host))
-        keys.update(_key(word) for word in host.split(".") if word not in _HOST_WORDS and len(word) > 2)
+        keys.update(_key(word) for word in host.split(".") if word not in _HOST_WORDS)
     return frozenset(key for key in keys if len(key) >= 2)
 
 
@@ -122,12 +123,21 @@ def is_site_name(segment: str, keys: Iterable[str]) -> bool:
     key = _key(segment)
     if not key or _DATE_SEGMENT.fullmatch(segment.strip()):
         return True
-    return any(key == site or (len(key) >= 4 and (key in site or site in key)) for site in keys)
+    # Containment only between keys of 4 characters or more: "dw" is in "russlandwahl".
+    return any(key == site or (len(key) >= 4 and len(site) >= 4 and (key in site or (
+        site in key and len(key) <= len(site) + _SITE_SLACK))) for site in keys)
+
+
+_SITE_PREFIX = re.compile(r"^([^:|]{1,40}):\s+(?=\S)")  # "Golem.de: Headline"
 
 
 def strip_site_name(title: str, keys: Iterable[str]) -> str:
-    """The title without site-name segments at either end ('Headline | Site' -> 'Headline')."""
+    """The title without site-name segments at either end ('Headline | Site' -> 'Headline',
+    'Site: Headline' -> 'Headline')."""
     keys = frozenset(keys)
+    prefix = _SITE_PREFIX.match(title)
+    if prefix and is_site_name(prefix.group(1), keys) and _key(prefix.group(1)):
+        title = title[prefix.end():]
     while True:
         cuts = list(_TITLE_SEPARATOR.finditer(title))
         if not cuts:

@@ -480,3 +480,145 @@ def test_learner_export_and_seed_round_trip() -> None:
 def test_learner_rejects_bad_share() -> None:
     with pytest.raises(ValueError):
         junk.RepeatedLineLearner(min_share=1.5)
+
+
+# --- issue 14: scripts without spaces, headline variants, bylines, stamps, contact lines ---------
+
+
+def test_text_units_count_unspaced_scripts_by_characters() -> None:
+    assert junk.text_units("The harbour froze overnight.") == 4
+    assert junk.text_units("気象庁によると震源地は日向灘") == 7  # 14 characters, two a word
+    assert junk.text_units("이틀간의 영남 공략을 마친") == 4  # Hangul is written with spaces
+
+
+def test_title_repeat_with_a_kicker() -> None:
+    title = "Pendler sparen 60 Prozent bei Bus und Bahn"
+    assert junk.is_title_repeat("49-Euro-Ticket : Pendler sparen 60 Prozent bei Bus und Bahn", title)
+    assert junk.is_title_repeat("SVP-SonderparteitagPendler sparen 60 Prozent bei Bus und Bahn", title)  # run together
+
+
+def test_title_repeat_near_misses() -> None:
+    title = "Pendler sparen 60 Prozent bei Bus und Bahn"
+    sentence = ("Wer jeden Tag fährt, weiß es schon lange: Pendler sparen 60 Prozent bei Bus und Bahn, "
+                "rechnet der Verkehrsverbund vor, und zwar vom ersten Monat an.")
+    assert not junk.is_title_repeat(sentence, title)  # the headline quoted in a paragraph
+    assert not junk.is_title_repeat("Pendler sparen", title)
+
+
+AUTHORS = ("Anna Sleegers", "Jane Doe", "John Roe")
+
+
+@pytest.mark.parametrize("line", ["Von Anna Sleegers, Frankfurt", "By Jane Doe and John Roe", "Jane Doe",
+                                  "JANE DOE", "Text: Anna Sleegers"])
+def test_bylines(line: str) -> None:
+    assert junk.is_byline(line, AUTHORS)
+
+
+@pytest.mark.parametrize("line", [
+    "Jane Doe reported from the quay that the ferries had stopped.",  # a sentence
+    "Anna Sleegers and the harbour master walked the length of the new pier together",  # too many other words
+    "Von Karl Meier, Frankfurt",  # not the page's author
+])
+def test_byline_near_misses(line: str) -> None:
+    assert not junk.is_byline(line, AUTHORS)
+
+
+def test_author_bio() -> None:
+    assert junk.is_author_bio("Jane Doe is a senior reporter covering shipping and the Arctic for the paper.",
+                              AUTHORS)
+    assert junk.is_author_bio("Anna Sleegers ist Redakteurin im Ressort Banken.", AUTHORS)
+
+
+def test_author_bio_near_misses() -> None:
+    assert not junk.is_author_bio("The minister is expected to visit the port on Friday.", AUTHORS)
+    assert not junk.is_author_bio("Doe is a common name in the court records of the county.", AUTHORS)
+    long_paragraph = "Jane Doe is " + "a reporter who has covered the port for many years, " * 10
+    assert not junk.is_author_bio(long_paragraph, AUTHORS)
+
+
+@pytest.mark.parametrize("line", [
+    "05.08.2024, 20:59 Uhr", "Stand: 22.04.2024, 06:00 Uhr", "Veröffentlicht am 13. Mai 2026 um 15:44",
+    "17:41 JST, October 13, 2024", "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+    "Uppdaterad 15.59 | Publicerad 14.14", "20 Nisan 2026•Güncelleme: 20 Nisan 2026", "18.05.2026",
+])
+def test_date_stamps(line: str) -> None:
+    assert junk.is_meta_line(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Am 30.01.2024 beginnt der Prozess vor dem Landgericht.",  # a sentence
+    "— Harbour Pilots (@harbourpilots) November 18, 2019",  # an embedded post's signature stays with the post
+    "7th Light Festival: 29 November 2018 | 20 January 2019",  # an event's dates
+    "Doors open at 19:30 in the old warehouse",
+    "2018.04.05 ~ open run",
+])
+def test_date_stamp_near_misses(line: str) -> None:
+    assert not junk.is_meta_line(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Do you have a story to tell? Email: news@harbourtimes.example",
+    "Got a story? Get in touch with our news team by emailing us at webnews@harbourtimes.example.",
+    "Ihre Meinung ist uns wichtig. Senden Sie uns Ihr Feedback an: briefe@harbour.example",
+])
+def test_contact_lines_ending_with_an_address(line: str) -> None:
+    assert junk.is_contact_line(line)
+
+
+def test_contact_line_near_miss_with_an_address_inside() -> None:
+    line = "The company wrote to staff@harbour.example on Monday that the yard would close for a week."
+    assert not junk.is_contact_line(line)
+
+
+@pytest.mark.parametrize("line", ["With files from The Associated Press and Mohamed El Saife",
+                                  "With reporting by Associated Press writer Sheikh Saaliq",
+                                  "Quelle: dpa", "Kilde: Helsenorge.no", "Fuente: Europa Press"])
+def test_more_contributor_credits(line: str) -> None:
+    assert junk.is_contributor_credit(line)
+
+
+@pytest.mark.parametrize("line", [
+    "With files from the city archive, the museum rebuilt the harbour office as it was in 1910.",
+    "Quelle: ein Sprecher des Ministeriums, der nicht genannt werden wollte, bestätigte den Bericht am Abend.",
+])
+def test_more_contributor_credit_near_misses(line: str) -> None:
+    assert not junk.is_contributor_credit(line)
+
+
+@pytest.mark.parametrize("line", ["Fehler gefunden? Jetzt melden.", "Spotted an error? Let us know", "Report an error"])
+def test_error_report_prompts(line: str) -> None:
+    assert junk.is_error_report_prompt(line)
+
+
+def test_error_report_near_miss() -> None:
+    assert not junk.is_error_report_prompt("Found an error in the ministry figures, the auditors said on Monday.")
+
+
+# --- issue 12: the repeated-paragraph index costs linear work --------------------------------
+
+
+def _live_blog(entries: int) -> list[str]:
+    # Short entries made of the same few words: every word pair is shared by thousands of them,
+    # the case where an uncapped inverted index compares each entry with all earlier ones.
+    words = ["the", "minister", "said", "talks", "in", "the", "capital", "would", "go", "on", "into", "the",
+             "night", "and", "police", "reported"]
+    return [f"{n}: " + " ".join(words[(n * 7 + k * 3) % len(words)] for k in range(12)) for n in range(entries)]
+
+
+def test_repeated_paragraph_work_is_linear_in_the_page(monkeypatch) -> None:
+    indexes: list[junk._ParagraphIndex] = []
+
+    class Counting(junk._ParagraphIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            indexes.append(self)
+
+    monkeypatch.setattr(junk, "_ParagraphIndex", Counting)
+    work = {}
+    for entries in (1000, 4000):
+        junk.drop_repeated_paragraphs(_live_blog(entries))
+        work[entries] = indexes[-1].work
+    pairs = 12  # word pairs of one entry
+    bound = (junk._MAX_POSTING + junk._MAX_CANDIDATES) * pairs
+    assert work[4000] <= bound * 4000  # a constant amount of work per paragraph...
+    assert work[4000] < 4.5 * work[1000]  # ...so four times the page is about four times the work (n² gives 16)
