@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from pipelines import junk
@@ -598,11 +600,13 @@ def test_error_report_near_miss() -> None:
 
 
 def _live_blog(entries: int) -> list[str]:
-    # Short entries made of the same few words: every word pair is shared by thousands of them,
-    # the case where an uncapped inverted index compares each entry with all earlier ones.
-    words = ["the", "minister", "said", "talks", "in", "the", "capital", "would", "go", "on", "into", "the",
-             "night", "and", "police", "reported"]
-    return [f"{n}: " + " ".join(words[(n * 7 + k * 3) % len(words)] for k in range(12)) for n in range(entries)]
+    # Short entries drawn from the same few words: every word pair is shared by hundreds of them
+    # while no two entries are near-duplicates, the case where an uncapped inverted index
+    # compares each entry with all the earlier ones.
+    rng = random.Random(14)
+    words = ["the", "minister", "said", "talks", "in", "capital", "would", "go", "on", "into", "night", "and",
+             "police", "reported", "crowds", "near", "square", "as", "officials", "met", "union", "leaders"]
+    return [f"{n}: " + " ".join(rng.choice(words) for _ in range(12)) for n in range(entries)]
 
 
 def test_repeated_paragraph_work_is_linear_in_the_page(monkeypatch) -> None:
