@@ -326,10 +326,10 @@ def _medoid(candidates: dict[str, list[_Block]]) -> str:
                                                 for other_name, other in shingles.items() if other_name != name))
 
 
-# A short body whose last paragraph sits in a container holding TRUNCATED_RATIO times more
-# paragraph text was cut short (an ad or a widget between paragraphs ended trafilatura's
-# frame): the rescue that agrees best with the container's paragraphs is taken.
-TRUNCATED_MAX_PROSE = 1500
+# A body whose last paragraph sits in an <article> holding TRUNCATED_RATIO times more paragraph
+# text was cut short (an ad or a widget between paragraphs ended trafilatura's frame, or the
+# rest of the story sits in a later container): the rescue that agrees best with the article's
+# paragraphs is taken.
 TRUNCATED_RATIO = 2.0
 
 
@@ -342,23 +342,28 @@ def _container(paragraph: Any) -> Any:
     return paragraph.getparent()
 
 
+_PROBE_CHARS = 24
+
+
 def _container_paragraphs(tree: Any, blocks: list[_Block]) -> list[str]:
-    """Texts of the <p> elements in the article element holding the body's last paragraph."""
-    last = next((junk.normalise_line(block.text) for block in reversed(blocks) if _is_prose(block.text)), None)
+    """Texts of the <p> elements in the article element holding the body's last paragraph
+    (looked for from the end of the page, by a cheap substring probe before comparing)."""
+    last = next((block.text for block in reversed(blocks) if _is_prose(block.text)), None)
     if tree is None or not last:
         return []
-    for paragraph in tree.iter("p"):
-        if junk.normalise_line(paragraph.text_content()) == last:
+    wanted = junk.normalise_line(last)
+    probe = last.split("\n")[0].split()[-1][-_PROBE_CHARS:]  # the paragraph's last word
+    for paragraph in reversed(list(tree.iter("p"))):
+        text = paragraph.text_content()
+        if probe in text and junk.normalise_line(text) == wanted:
             container = _container(paragraph)
             return [p.text_content() for p in container.iter("p")] if container is not None else []
     return []
 
 
 def _cut_short(found: passes.PagePasses, body: list[_Block]) -> list[_Block] | None:
-    """The rescue body when the passes' short body was cut out of a longer article."""
+    """The rescue body when the passes' body was cut out of a longer article."""
     prose = _prose_chars(body)
-    if prose >= TRUNCATED_MAX_PROSE:
-        return None
     container = _container_paragraphs(found.tree, body)
     container_prose = sum(len(text) for text in container if _is_prose(text))
     if container_prose < TRUNCATED_RATIO * prose:
@@ -425,7 +430,10 @@ def link_texts(tree: Any) -> frozenset[str]:
         href = (anchor.get("href") or "").strip()
         if not href or href.startswith(("#", "javascript:")):
             continue
-        text = junk.normalise_line(anchor.text_content())
+        raw = anchor.text_content()
+        if raw.count(" ") < _LINK_MIN_WORDS - 1:
+            continue  # most links are one or two words: no need to normalise them
+        text = junk.normalise_line(raw)
         if text and _LINK_MIN_WORDS <= text.count(" ") + 1 <= _LINK_MAX_WORDS:
             texts.add(text)
     return frozenset(texts)

@@ -102,7 +102,7 @@ def _found(page: str, readability: list[str]) -> passes.PagePasses:
     return found
 
 
-def test_short_body_cut_from_its_article_takes_the_rescue() -> None:
+def test_body_cut_from_its_article_takes_the_rescue() -> None:
     found = _found(_cut_page(""), STORY)
     assert [block.text for block in extract.choose_body(found)] == STORY
 
@@ -112,7 +112,7 @@ def test_short_body_cut_from_its_article_takes_the_rescue() -> None:
     "<aside>" + "".join(f"<p>Teaser {n}: the harbour master says the ice will return next week "
                         f"and the ferries may stop again for days.</p>" for n in range(12)) + "</aside>",
 ])
-def test_short_body_whose_article_has_no_more_text_stands(teasers: str) -> None:
+def test_body_whose_article_has_no_more_text_stands(teasers: str) -> None:
     page = f"<html><body><article><div class='body'>{''.join(f'<p>{p}</p>' for p in STORY[:2])}</div></article>" \
            f"{teasers}</body></html>"
     found = _found(page, STORY[:2] + [f"Teaser {n}: the harbour master says the ice will return." for n in range(12)])
