@@ -287,11 +287,20 @@ RESCUE_MIN_PROSE = 400
 RESCUE_MIN_SHARED = 0.5
 
 
+def _trailing_prose(blocks: list[_Block], index: int) -> bool:
+    """A block after the article's last shared block that belongs to it: a prose paragraph,
+    or a heading or short line that the next prose paragraph follows ('Who runs the OBR?')."""
+    if not blocks[index].is_heading and _is_prose(blocks[index].text):
+        return True
+    following = blocks[index + 1] if index + 1 < len(blocks) else None
+    return following is not None and not following.is_heading and _is_prose(following.text)
+
+
 def _merge(precision: list[_Block], balanced: list[_Block]) -> list[_Block]:
     """The balanced body with the blocks only the precision pass found put in place, minus
-    what the balanced pass alone adds after the last block both found, unless it is prose
-    (teasers, 'more on this' headings and link lists follow articles; a last paragraph
-    that the precision pass cut is prose)."""
+    what the balanced pass alone adds after the last block both found, unless it is prose or
+    introduces prose (teasers, 'more on this' headings and link lists follow articles; a last
+    section that the precision pass cut is prose under its heading)."""
     if not precision:
         return balanced
     if not balanced:
@@ -312,7 +321,7 @@ def _merge(precision: list[_Block], balanced: list[_Block]) -> list[_Block]:
                 cursor += 1
             cursor += 1
             merged.append(block)
-        elif index < last_shared or (not block.is_heading and _is_prose(block.text)):
+        elif index < last_shared or _trailing_prose(balanced, index):
             merged.append(block)
     merged.extend(block for block, key in zip(precision[cursor:], precision_keys[cursor:], strict=True)
                   if key not in in_balanced)
@@ -397,6 +406,54 @@ def choose_body(found: passes.PagePasses) -> list[_Block]:
     if chosen in ("precision", "balanced") and precision and balanced:
         return _merge(precision, balanced)
     return candidates[chosen]
+
+
+# --- subheadings trafilatura's recovery pass leaves out --------------------------------
+
+_HEADING_TAGS = ("h2", "h3", "h4")
+SUBHEADING_MAX_WORDS = 20
+
+
+def restore_subheadings(tree: Any, blocks: list[_Block]) -> list[_Block]:
+    """The page's <h2>-<h4> put back between the body paragraphs they separate, when the body
+    has no heading at all: when trafilatura finds no article frame it collects the page's
+    paragraphs one by one and leaves every heading out; jusText marks none. Blocks that are a
+    heading's text on the page become headings again. A heading is restored only between
+    two consecutive body paragraphs that are its siblings (a "Related links" heading in a box
+    after the story is not)."""
+    if tree is None or any(block.is_heading for block in blocks) or next(tree.iter(*_HEADING_TAGS), None) is None:
+        return blocks
+    # jusText's paragraphs are all <p>: those that are a heading on the page are headings.
+    headings = {junk.normalise_line(element.text_content()) for element in tree.iter(*_HEADING_TAGS)}
+    blocks = [dataclasses.replace(block, is_heading=True) if junk.normalise_line(block.text) in headings else block
+              for block in blocks]
+    if any(block.is_heading for block in blocks):
+        return blocks
+    positions = {junk.normalise_line(block.text): index for index, block in enumerate(blocks) if _is_prose(block.text)}
+    before: dict[int, str] = {}
+    previous: tuple[Any, int | None] = (None, None)  # the last <p> seen and its body index
+    heading: Any = None
+    for element in tree.iter("p", *_HEADING_TAGS):
+        if element.tag != "p":
+            heading = element
+            continue
+        index = positions.get(junk.normalise_line(element.text_content()))
+        last_p, last_index = previous
+        if heading is not None and index is not None and last_index == index - 1 and (
+                heading.getparent() is element.getparent() is last_p.getparent()):
+            text = _clean(heading.text_content())
+            if text and junk.word_count(text) <= SUBHEADING_MAX_WORDS:
+                before.setdefault(index, text)
+        previous, heading = (element, index), None
+    if not before:
+        return blocks
+    logger.debug("%d subheadings restored", len(before))
+    restored: list[_Block] = []
+    for index, block in enumerate(blocks):
+        if index in before:
+            restored.append(_Block(before[index], 0, True))
+        restored.append(block)
+    return restored
 
 
 # --- junk removal -------------------------------------------------------------------
@@ -511,8 +568,9 @@ def extract_article(
     furniture = frozenset(junk.normalise_line(line) for line in repeated_lines or ())
     site_patterns = [re.compile(pattern) for pattern in rules.junk_patterns]
     authors = metadata.authors(tree, objects, found.byline, keys) if tree is not None else ()
-    blocks = _clean_blocks(choose_body(found), title or document.title, site_patterns, furniture, link_texts(tree),
-                           headlines, authors)
+    body = restore_subheadings(tree, choose_body(found))
+    blocks = _clean_blocks(body, title or document.title, site_patterns, furniture, link_texts(tree), headlines,
+                           authors)
     if all(block.is_heading for block in blocks):
         return None  # nothing but headings (or nothing at all): a section or error page
     text = "\n\n".join(block.text for block in blocks)
