@@ -52,7 +52,11 @@ def _whole_line(*alternatives: str) -> re.Pattern[str]:
 _TEASER_LABELS = (
     r"read more|read also|also read|more to read|related|related articles?|related stories|"
     r"related news|see also|more on this( story| topic)?|recommended|you may also like|"
-    r"you might also like|further reading|read next|most read|don'?t miss|must read|читайте также|по теме"
+    r"you might also like|further reading|read next|most read|don'?t miss|must read|читайте также|по теме|"
+    # the same labels in the languages of the pages crawled
+    r"lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"à lire aussi|lire aussi|lee también|leia também|lees ook|les også|läs också|læs også|"
+    r"czytaj (?:więcej|także|też)|přečtěte si také|ilgili haberler"
 )
 _TEASER_PREFIX = re.compile("(?:" + _TEASER_LABELS + r")(?: about)?\s*[:|»>–—-]\s*\S", re.IGNORECASE)
 _TEASER_ALONE = _whole_line(_TEASER_LABELS.replace("'", "['’]"))
@@ -72,9 +76,15 @@ _LOADING = _whole_line(r"loading" + _ELLIPSIS, r"please wait" + _ELLIPSIS, r"з�
 _WIDGET_MESSAGE = re.compile(
     r"(?:an? (?:unexpected )?error (?:has )?occurred|something went wrong)\b.{0,60}"
     r"|(?:please )?(?:enable|turn on) javascript\b.{0,80}|javascript is (?:disabled|required)\b.{0,80}"
-    r"|your browser does not support\b.{0,60}|this (?:video|content|embed) is (?:not available|unavailable)\b.{0,40}",
+    r"|your browser does not support\b.{0,60}|this (?:video|content|embed) is (?:not available|unavailable)\b.{0,40}"
+    # the consent placeholder of an embed: "Externer Inhalt nicht verfügbar", "Ich bin damit
+    # einverstanden, dass mir der externe Inhalt angezeigt wird…"
+    r"|externer inhalt(?: nicht verfügbar)?\.?|empfohlener redaktioneller inhalt",
     re.IGNORECASE,
 )
+_EXTERNAL_CONTENT = re.compile(r"\bexterne[nr]?\s+inhalte?\b", re.IGNORECASE)
+_CONSENT_WORDS = re.compile(r"\b(?:einverstanden|einstellungen|angezeigt|anzuzeigen|laden|aktivier)", re.IGNORECASE)
+_CONSENT_MAX_WORDS = 60
 
 
 # "Spotted an error? Let us know", "Fehler gefunden? Jetzt melden.", "Signaler une erreur":
@@ -98,12 +108,18 @@ def is_loading_placeholder(line: str) -> bool:
     """'Loading...' left where a JavaScript widget (tweet, video, poll) would render, or the
     widget's own failure text ('An error has occurred, please try again later.')."""
     line = line.strip()
-    return _LOADING.fullmatch(line) is not None or _WIDGET_MESSAGE.fullmatch(line) is not None
+    if _LOADING.fullmatch(line) is not None or _WIDGET_MESSAGE.fullmatch(line) is not None:
+        return True
+    # the consent placeholder of an embed: "Ich bin damit einverstanden, dass mir der externe Inhalt angezeigt wird"
+    return (word_count(line) <= _CONSENT_MAX_WORDS and _EXTERNAL_CONTENT.search(line) is not None
+            and _CONSENT_WORDS.search(line) is not None)
 
 
 _AD_LABEL = _whole_line(
     r"advertisement", r"advertising", r"ads?", r"sponsored(?: content)?", r"promoted",
     r"partner content", r"paid content", r"story continues below(?: advertisement)?", r"реклама",
+    r"advertisement\s*[\w-]*?\s*story continues below",  # "Advertisement 1Story continues below"
+    r"anzeige", r"werbung", r"publicité", r"passer la publicité", r"publicidad", r"pubblicità", r"annonse",
 )
 
 

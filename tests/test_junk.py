@@ -626,3 +626,39 @@ def test_repeated_paragraph_work_is_linear_in_the_page(monkeypatch) -> None:
     bound = (junk._MAX_POSTING + junk._MAX_CANDIDATES) * pairs
     assert work[4000] <= bound * 4000  # a constant amount of work per paragraph...
     assert work[4000] < 4.5 * work[1000]  # ...so four times the page is about four times the work (n² gives 16)
+
+
+@pytest.mark.parametrize("line", ["Lesen Sie auch", "Mehr zum Thema: Neue Fähren für die Inseln", "Les også: Ny ferje",
+                                  "Czytaj więcej", "À lire aussi : le port en chiffres"])
+def test_teaser_labels_in_other_languages(line: str) -> None:
+    assert junk.is_teaser_link(line)
+
+
+@pytest.mark.parametrize("line", ["Lesen Sie auch die Stellungnahme der Reederei, sagte der Sprecher am Montag.",
+                                  "Mehr zum Thema Fähren wollte der Minister nicht sagen."])
+def test_teaser_labels_in_other_languages_near_misses(line: str) -> None:
+    assert not junk.is_teaser_link(line)
+
+
+@pytest.mark.parametrize("line", ["Advertisement 1Story continues below", "Anzeige", "Passer la publicité"])
+def test_more_ad_labels(line: str) -> None:
+    assert junk.is_ad_label(line)
+
+
+def test_more_ad_label_near_misses() -> None:
+    assert not junk.is_ad_label("Die Reederei erstattete Anzeige gegen den Kapitän.")
+    assert not junk.is_ad_label("Werbung für die neue Fähre hängt an jeder Haltestelle.")
+
+
+@pytest.mark.parametrize("line", [
+    "Externer Inhalt nicht verfügbar",
+    "Ich bin damit einverstanden, dass mir der externe Inhalt angezeigt wird. Damit können personenbezogene Daten "
+    "an Drittplattformen übermittelt werden.",
+    "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte.",
+])
+def test_embed_consent_placeholders(line: str) -> None:
+    assert junk.is_loading_placeholder(line)
+
+
+def test_embed_consent_placeholder_near_miss() -> None:
+    assert not junk.is_loading_placeholder("Der externe Gutachter legte seinen Bericht am Montag vor.")
