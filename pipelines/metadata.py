@@ -4,10 +4,11 @@ Pure: an lxml tree of the raw page in, plain values out (no Scrapy, no trafilatu
 page's structured data wins — JSON-LD (schema.org ``NewsArticle`` and kin), then ``<meta>``
 tags, then the visible ``<h1>`` — and trafilatura's own guesses are only the fallback.
 
-- Title: every source (JSON-LD ``headline``, ``og:title``, ``<h1>``, ``twitter:title``,
+- Title: every source (``og:title``, JSON-LD ``headline``, ``<h1>``, ``twitter:title``,
   ``<title>``) loses its site-name prefix or suffix (``" | Börsen-Zeitung"``, ``" - Reuters"``,
-  ``"：朝日新聞デジタル"``, a trailing date); then the sources vote, a source also backing the
-  separator-bounded parts of its own value (so ``"Kicker | Headline"`` supports ``"Headline"``).
+  ``"：朝日新聞デジタル"``, a trailing date); then the sources vote, og:title counting most, a
+  source also backing the separator-bounded parts of its own value (so ``"Kicker | Headline"``
+  supports ``"Headline"``).
 - Authors: people's names, from JSON-LD ``author`` (Person entries; organisations only when no
   person is named), else ``<meta name=author>`` and kin, else trafilatura's byline; cleaned of
   "By"/"Von"-style labels and split at "and"/"und"/"og" and commas; "Brazil, Rachel" becomes
@@ -89,7 +90,13 @@ _TITLE_SEPARATOR = re.compile(r"\s+(?:[|–—·•*/»:-]{1,2})\s+|\s*[｜ㅣ|�
 _DATE_SEGMENT = re.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
 _HOST_WORDS = frozenset({"www", "com", "co", "org", "net", "news", "m", "amp", "de", "uk", "fr", "es", "it"})
 _SITE_SLACK = 6  # "The Gateway Pundit" names the site gatewaypundit.com; "Kate Moss auf dem VOGUE-Cover" does not
-_SOURCE_WEIGHTS = {"json-ld": 1.0, "og:title": 1.0, "h1": 1.0, "twitter:title": 0.5, "title": 0.5, "fallback": 0.3}
+# og:title is the page's own declared headline and the most often right single source (it is
+# the expected title on 166 of the 201 fundus-news-dev pages that have one, <h1> on 142 of 196,
+# JSON-LD headline on 141 of 178); <title> and twitter:title mostly repeat it with the site
+# name, trafilatura's title is og:title or <h1>. So og:title wins unless JSON-LD and <h1> agree
+# on another headline and trafilatura's title does not back og:title, or they all back a part
+# of it (og:title "Kicker | Headline", the others "Headline").
+_SOURCE_WEIGHTS = {"og:title": 2.0, "json-ld": 1.0, "h1": 1.0, "fallback": 0.6, "twitter:title": 0.25, "title": 0.25}
 _PART_SUPPORT = 0.6  # a source backs a separator-bounded part of its value a little less than its value
 
 
