@@ -84,8 +84,8 @@ class PagePasses:
         """trafilatura's byline heuristics (authors "; "-joined), for pages that name no author
         in their structured data; computed on demand."""
         if "byline" not in self._lazy:
-            self._lazy["byline"] = _safely(extract_author, self.tree) if INTERNALS and self.tree is not None else (
-                getattr(self.metadata, "author", None))
+            self._lazy["byline"] = getattr(self.metadata, "author", None) if not INTERNALS else (
+                _safely(extract_author, self.tree) if self.tree is not None else None)
         return self._lazy["byline"]
 
     def date(self) -> str | None:
@@ -112,8 +112,8 @@ class PagePasses:
         return self._rescues["justext"]
 
     def _readability(self) -> _Element | None:
-        if not INTERNALS:  # pragma: no cover
-            return _bare_body(self._html, self._url, self._prune, fast=False)
+        if not INTERNALS:  # trafilatura with its own readability/jusText comparison
+            return _bare_body(self._html, self._url, self._prune, fast=False) if self._html is not None else None
         if self._raw is None:
             return None
         try:
@@ -124,9 +124,7 @@ class PagePasses:
         return body
 
     def _justext(self) -> _Element | None:
-        if not INTERNALS:  # pragma: no cover
-            return None
-        if self._unconverted is None:
+        if not INTERNALS or self._unconverted is None:
             return None
         try:
             body, _ = justext_rescue(deepcopy(self._unconverted), _options(self._url))
@@ -174,10 +172,13 @@ def _bare_body(html: bytes | str | None, url: str | None, prune: tuple[str, ...]
 
 def run(html: bytes | str, url: str | None, prune_xpaths: tuple[str, ...] = ()) -> PagePasses:
     """Parse the page once and run trafilatura's precision and balanced passes on it."""
-    if not INTERNALS:  # pragma: no cover
+    if not INTERNALS:
         document = trafilatura.bare_extraction(html, url=url, with_metadata=True, fast=True, include_comments=False,
                                                output_format="xml")
-        return PagePasses(None, document, _bare_body(html, url, prune_xpaths, fast=True, precision=True),
+        if document is None:
+            return PagePasses(None, None, None, None)
+        return PagePasses(trafilatura.load_html(html), document,
+                          _bare_body(html, url, prune_xpaths, fast=True, precision=True),
                           _bare_body(html, url, prune_xpaths, fast=True), _html=html, _url=url, _prune=prune_xpaths)
     tree = load_html(html)
     if tree is None:
@@ -190,10 +191,15 @@ def run(html: bytes | str, url: str | None, prune_xpaths: tuple[str, ...] = ()) 
         work = prune_unwanted_nodes(work, [XPath(x) for x in prune_xpaths])
     work = prune_unwanted_nodes(work, RAW_TREE_PRUNE_XPATH)
     work = prune_unwanted_nodes(work, REMOVE_COMMENTS_AND_LISTS_XPATH)
-    balanced_options = _options(url or metadata.url)
-    cleaned, unconverted = _prepare_tree(work, balanced_options, url or metadata.url)
-    precision_tree = prune_unwanted_nodes(deepcopy(cleaned), REMOVE_COMMENTS_XPATH)
-    balanced, _ = extract_content(cleaned, balanced_options)
-    precision, _ = extract_content(precision_tree, _options(url or metadata.url, precision=True))
+    page_url = url or metadata.url
+    balanced_options = _options(page_url)
+    try:
+        cleaned, unconverted = _prepare_tree(work, balanced_options, page_url)
+        precision_tree = prune_unwanted_nodes(deepcopy(cleaned), REMOVE_COMMENTS_XPATH)
+        balanced, _ = extract_content(cleaned, balanced_options)
+        precision, _ = extract_content(precision_tree, _options(page_url, precision=True))
+    except (TypeError, ValueError) as error:  # what bare_extraction treats as "no text" too
+        logger.debug("trafilatura's passes failed on %s: %s", page_url, error)
+        return PagePasses(tree, metadata, None, None, _raw=work, _html=html, _url=page_url)
     return PagePasses(tree, metadata, precision, balanced, _raw=work, _unconverted=unconverted, _html=html,
-                      _url=url or metadata.url)
+                      _url=page_url)

@@ -485,3 +485,17 @@ def test_headline_repeated_at_the_top_of_the_body_is_dropped() -> None:
     blocks += [extract._Block("Pilots free ships from the ice", 0, True)]  # lower down: a subheading, kept
     cleaned = [block.text for block in extract._clean_blocks(blocks, title, [], frozenset())]
     assert cleaned == [*PROSE[:4], "Pilots free ships from the ice"]
+
+
+def test_without_trafilatura_internals_the_public_calls_give_the_same_text(monkeypatch) -> None:
+    # pipelines.passes falls back to trafilatura.bare_extraction if trafilatura's internals move.
+    from pipelines import passes
+
+    page = CASES["moscow_times_icebreaker"].page_path.read_bytes()
+    url = CASES["moscow_times_icebreaker"].url
+    expected = extract_article(page, url)
+    monkeypatch.setattr(passes, "INTERNALS", False)
+    article = extract_article(page, url)
+    assert article is not None and expected is not None
+    assert article.text.split("\n\n")[:5] == expected.text.split("\n\n")[:5]
+    assert article.title == expected.title and article.author == expected.author
