@@ -9,6 +9,7 @@ Pure Python: no Scrapy, no trafilatura.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -21,6 +22,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 _ELLIPSIS = r"(?:\.{2,}|…)?"
 
 
+@functools.lru_cache(maxsize=8192)  # the same block is compared by several rules of one page
 def normalise_line(line: str) -> str:
     """Casefolded words separated by single spaces: the identity used to compare lines."""
     return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", line).casefold()).strip()
@@ -483,9 +485,20 @@ LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
 )
 
 
+# The longest line each rule can call junk (its own limit); a longer line skips the rule.
+_RULE_MAX_WORDS = {
+    "teaser_link": _TEASER_MAX_WORDS, "share_bar": _SHARE_BAR_MAX_WORDS, "photo_credit": _CREDIT_MAX_WORDS,
+    "call_to_action": _CALL_TO_ACTION_MAX_WORDS, "contact_line": _CONTACT_MAX_WORDS, "legal_notice": _LEGAL_MAX_WORDS,
+    "contributor_credit": _CREDIT_LINE_MAX_WORDS, "meta_line": _META_LINE_MAX_WORDS,
+    "error_report_prompt": _ERROR_REPORT_MAX_WORDS,
+}
+
+
 def junk_rule_for(line: str) -> str | None:
     """Name of the first built-in rule that calls this line junk, else None."""
-    return next((name for name, rule in LINE_RULES if rule(line)), None)
+    words = word_count(line)
+    return next((name for name, rule in LINE_RULES if words <= _RULE_MAX_WORDS.get(name, words) and rule(line)),
+                None)
 
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")

@@ -23,6 +23,7 @@ import html
 import json
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -73,13 +74,22 @@ def _text(value: Any) -> str:
     return re.sub(r"\s+", " ", html.unescape(value)).strip() if isinstance(value, str) else ""
 
 
+_last_page = threading.local()  # .tree, .meta: the <meta> index of the last page looked at, per thread
+
+
 def _meta(tree: HtmlElement, *names: str) -> list[str]:
-    found = []
-    for element in tree.iterfind(".//meta"):
-        key = (element.get("property") or element.get("name") or element.get("itemprop") or "").strip().lower()
-        if key in names and (content := _text(element.get("content"))):
-            found.append(content)
-    return found
+    """Contents of the page's <meta> tags with these property/name/itemprop values, in page
+    order. The index of one page is built once (the tree is kept with it, so that its id
+    cannot be reused by the next page's tree)."""
+    if getattr(_last_page, "tree", None) is not tree:
+        index: dict[str, list[tuple[int, str]]] = {}
+        for position, element in enumerate(tree.iterfind(".//meta")):
+            key = (element.get("property") or element.get("name") or element.get("itemprop") or "").strip().lower()
+            if key and (content := _text(element.get("content"))):
+                index.setdefault(key, []).append((position, content))
+        _last_page.tree, _last_page.meta = tree, index
+    found = sorted(entry for name in dict.fromkeys(names) for entry in _last_page.meta.get(name, ()))
+    return [content for _, content in found]
 
 
 # --- title -----------------------------------------------------------------------------------
