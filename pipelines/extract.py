@@ -1,10 +1,12 @@
 """Clean article text and metadata from one HTML page, on top of trafilatura.
 
-Pure (no Scrapy): bytes or str in, ExtractedArticle out. The page is parsed by
-trafilatura.bare_extraction with metadata in precision mode (a second, balanced-mode
-pass only when that finds little text); its XML body is then rendered to plain text
-block by block so that junk rules (pipelines.junk) can see headings and paragraphs
-separately.
+Pure (no Scrapy): bytes or str in, ExtractedArticle out. The page is parsed once and
+trafilatura's precision and balanced passes run on it (pipelines.passes); the body is
+decided per page from what they found (choose_body: merged when they agree, settled by
+trafilatura's readability and jusText rescues when they do not, replaced when it was cut out
+of its <article>), rendered to plain text block by block so that junk rules (pipelines.junk)
+can see headings and paragraphs separately, and cleaned. Metadata comes from the page's own
+structured data first (pipelines.metadata).
 
 Text format (ExtractedArticle.text): the article body only, no title line; one block
 per paragraph, subheading, list item, quote paragraph or table row ("cell | cell"),
