@@ -532,8 +532,11 @@ def _clean_blocks(
         if authors and lines and junk.is_author_bio("\n".join(lines), authors):
             logger.debug("dropped author_bio: %.60r", block.text)
             continue
-        if lines and len(cleaned) < _TITLE_ZONE_BLOCKS and any(junk.is_title_repeat("\n".join(lines), t)
-                                                               for t in titles):
+        # Above the first paragraph the headline may come with a kicker; below, a subheading
+        # that quotes the headline is a subheading.
+        above_text = not any(_is_prose(kept.text) for kept in cleaned)
+        if lines and len(cleaned) < _TITLE_ZONE_BLOCKS and any(
+                junk.is_title_repeat("\n".join(lines), t, with_kicker=above_text) for t in titles):
             logger.debug("dropped title_repeat: %.60r", block.text)
             continue
         if lines:

@@ -398,10 +398,11 @@ def _squashed(text: str) -> str:
     return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
-def is_title_repeat(line: str, title: str | None) -> bool:
+def is_title_repeat(line: str, title: str | None, with_kicker: bool = True) -> bool:
     """The headline again at the top of the body: the title, or part of it (the title
     without its site suffix or prefix: 'Story headline' when the <title> is 'Story headline |
-    Site'), or the headline with a short kicker or section label run in front of or after it."""
+    Site'), or (with_kicker) the headline with a short kicker or section label run in front of
+    or after it."""
     if not title:
         return False
     norm = normalise_line(line)
@@ -411,7 +412,7 @@ def is_title_repeat(line: str, title: str | None) -> bool:
     if f" {norm} " in f" {title_norm} ":
         return True
     title_words = len(title_norm.split())
-    return (title_words >= _MIN_TITLE_WORDS and len(norm.split()) <= title_words + _MAX_KICKER_WORDS
+    return (with_kicker and title_words >= _MIN_TITLE_WORDS and len(norm.split()) <= title_words + _MAX_KICKER_WORDS
             and _squashed(title) in _squashed(line))
 
 

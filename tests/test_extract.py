@@ -499,3 +499,12 @@ def test_without_trafilatura_internals_the_public_calls_give_the_same_text(monke
     assert article is not None and expected is not None
     assert article.text.split("\n\n")[:5] == expected.text.split("\n\n")[:5]
     assert article.title == expected.title and article.author == expected.author
+
+
+def test_headline_with_a_kicker_goes_only_above_the_first_paragraph() -> None:
+    title = "Pilots free ships from the ice"
+    kicker = extract._Block("Harbour: Pilots free ships from the ice", 0, True)
+    quoting = extract._Block("A long night: pilots free ships from the ice", 0, True)
+    blocks = [kicker, extract._Block(PROSE[0], 0, False), quoting, extract._Block(PROSE[1], 0, False)]
+    cleaned = [block.text for block in extract._clean_blocks(blocks, title, [], frozenset())]
+    assert cleaned == [PROSE[0], quoting.text, PROSE[1]]
