@@ -1,6 +1,8 @@
-"""Unit tests for each junk rule in pipelines.junk, with the near-misses that must survive."""
+"""Unit tests for each junk rule in pipelines.extraction.junk, with the near-misses that must survive."""
 
 from __future__ import annotations
+
+import random
 
 import pytest
 
@@ -182,10 +184,31 @@ def test_near_identical_repeat_keeps_first() -> None:
     assert junk.drop_repeated_paragraphs([CAPTION, "Something else entirely here.", edited]) == [0, 1]
 
 
-def test_standfirst_reappearing_inside_a_fuller_paragraph_keeps_the_fuller_one() -> None:
+def test_standfirst_reappearing_inside_a_fuller_paragraph_keeps_both() -> None:
+    # Issue #14: the lead (standfirst) restated at length later is not a duplicate; the old
+    # assertion ([1, 2]) dropped the lead.
     standfirst = "Moscow and Minsk criticised what they called the West's destabilising role in the region."
     fuller = "In a joint statement on Friday, " + standfirst[0].lower() + standfirst[1:] + " Both sides signed it."
-    assert junk.drop_repeated_paragraphs([standfirst, "Other news.", fuller]) == [1, 2]
+    assert junk.drop_repeated_paragraphs([standfirst, "Other news.", fuller]) == [0, 1, 2]
+
+
+def test_pull_quote_before_its_paragraph_gives_way_to_the_fuller_one() -> None:
+    quote = "We paid for the delay in time and in money, but we now know how to build these engines."
+    fuller = f'"{quote}" a port authority spokeswoman told reporters on the quay after the ceremony.'
+    assert junk.drop_repeated_paragraphs(["First paragraph of the story.", quote, "Other news.", fuller]) == [0, 2, 3]
+
+
+def test_pull_quote_after_its_paragraph_goes() -> None:
+    quote = "We paid for the delay in time and in money, but we now know how to build these engines."
+    fuller = f'"{quote}" a port authority spokeswoman told reporters on the quay after the ceremony.'
+    assert junk.drop_repeated_paragraphs(["First paragraph of the story.", fuller, quote]) == [0, 1]
+
+
+def test_subheading_quoting_its_paragraph_is_kept() -> None:
+    heading = "We now know how to build these engines ourselves"
+    paragraph = f'"{heading}," the director said, adding that the next ship would follow within two years.'
+    assert junk.drop_repeated_paragraphs(["Lead.", heading, paragraph], headings=[1]) == [0, 1, 2]
+    assert junk.drop_repeated_paragraphs(["Lead.", heading, paragraph, heading], headings=[1, 3]) == [0, 1, 2]
 
 
 def test_short_different_paragraphs_are_not_near_duplicates() -> None:
@@ -459,3 +482,183 @@ def test_learner_export_and_seed_round_trip() -> None:
 def test_learner_rejects_bad_share() -> None:
     with pytest.raises(ValueError):
         junk.RepeatedLineLearner(min_share=1.5)
+
+
+# --- issue 14: scripts without spaces, headline variants, bylines, stamps, contact lines ---------
+
+
+def test_text_units_count_unspaced_scripts_by_characters() -> None:
+    assert junk.text_units("The harbour froze overnight.") == 4
+    assert junk.text_units("気象庁によると震源地は日向灘") == 7  # 14 characters, two a word
+    assert junk.text_units("이틀간의 영남 공략을 마친") == 4  # Hangul is written with spaces
+
+
+def test_title_repeat_with_a_kicker() -> None:
+    title = "Pendler sparen 60 Prozent bei Bus und Bahn"
+    assert junk.is_title_repeat("49-Euro-Ticket : Pendler sparen 60 Prozent bei Bus und Bahn", title)
+    assert junk.is_title_repeat("SVP-SonderparteitagPendler sparen 60 Prozent bei Bus und Bahn", title)  # run together
+
+
+def test_title_repeat_near_misses() -> None:
+    title = "Pendler sparen 60 Prozent bei Bus und Bahn"
+    sentence = ("Wer jeden Tag fährt, weiß es schon lange: Pendler sparen 60 Prozent bei Bus und Bahn, "
+                "rechnet der Verkehrsverbund vor, und zwar vom ersten Monat an.")
+    assert not junk.is_title_repeat(sentence, title)  # the headline quoted in a paragraph
+    assert not junk.is_title_repeat("Pendler sparen", title)
+
+
+AUTHORS = ("Anna Sleegers", "Jane Doe", "John Roe")
+
+
+@pytest.mark.parametrize("line", ["Von Anna Sleegers, Frankfurt", "By Jane Doe and John Roe", "Jane Doe",
+                                  "JANE DOE", "Text: Anna Sleegers"])
+def test_bylines(line: str) -> None:
+    assert junk.is_byline(line, AUTHORS)
+
+
+@pytest.mark.parametrize("line", [
+    "Jane Doe reported from the quay that the ferries had stopped.",  # a sentence
+    "Anna Sleegers and the harbour master walked the length of the new pier together",  # too many other words
+    "Von Karl Meier, Frankfurt",  # not the page's author
+])
+def test_byline_near_misses(line: str) -> None:
+    assert not junk.is_byline(line, AUTHORS)
+
+
+def test_author_bio() -> None:
+    assert junk.is_author_bio("Jane Doe is a senior reporter covering shipping and the Arctic for the paper.",
+                              AUTHORS)
+    assert junk.is_author_bio("Anna Sleegers ist Redakteurin im Ressort Banken.", AUTHORS)
+
+
+def test_author_bio_near_misses() -> None:
+    assert not junk.is_author_bio("The minister is expected to visit the port on Friday.", AUTHORS)
+    assert not junk.is_author_bio("Doe is a common name in the court records of the county.", AUTHORS)
+    long_paragraph = "Jane Doe is " + "a reporter who has covered the port for many years, " * 10
+    assert not junk.is_author_bio(long_paragraph, AUTHORS)
+
+
+@pytest.mark.parametrize("line", [
+    "05.08.2024, 20:59 Uhr", "Stand: 22.04.2024, 06:00 Uhr", "Veröffentlicht am 13. Mai 2026 um 15:44",
+    "17:41 JST, October 13, 2024", "2025年1月14日 01時28分 (1月14日 01時40分更新)",
+    "Uppdaterad 15.59 | Publicerad 14.14", "20 Nisan 2026•Güncelleme: 20 Nisan 2026", "18.05.2026",
+])
+def test_date_stamps(line: str) -> None:
+    assert junk.is_meta_line(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Am 30.01.2024 beginnt der Prozess vor dem Landgericht.",  # a sentence
+    "— Harbour Pilots (@harbourpilots) November 18, 2019",  # an embedded post's signature stays with the post
+    "7th Light Festival: 29 November 2018 | 20 January 2019",  # an event's dates
+    "Doors open at 19:30 in the old warehouse",
+    "2018.04.05 ~ open run",
+])
+def test_date_stamp_near_misses(line: str) -> None:
+    assert not junk.is_meta_line(line)
+
+
+@pytest.mark.parametrize("line", [
+    "Do you have a story to tell? Email: news@harbourtimes.example",
+    "Got a story? Get in touch with our news team by emailing us at webnews@harbourtimes.example.",
+    "Ihre Meinung ist uns wichtig. Senden Sie uns Ihr Feedback an: briefe@harbour.example",
+])
+def test_contact_lines_ending_with_an_address(line: str) -> None:
+    assert junk.is_contact_line(line)
+
+
+def test_contact_line_near_miss_with_an_address_inside() -> None:
+    line = "The company wrote to staff@harbour.example on Monday that the yard would close for a week."
+    assert not junk.is_contact_line(line)
+
+
+@pytest.mark.parametrize("line", ["With files from The Associated Press and Mohamed El Saife",
+                                  "With reporting by Associated Press writer Sheikh Saaliq",
+                                  "Quelle: dpa", "Kilde: Helsenorge.no", "Fuente: Europa Press"])
+def test_more_contributor_credits(line: str) -> None:
+    assert junk.is_contributor_credit(line)
+
+
+@pytest.mark.parametrize("line", [
+    "With files from the city archive, the museum rebuilt the harbour office as it was in 1910.",
+    "Quelle: ein Sprecher des Ministeriums, der nicht genannt werden wollte, bestätigte den Bericht am Abend.",
+])
+def test_more_contributor_credit_near_misses(line: str) -> None:
+    assert not junk.is_contributor_credit(line)
+
+
+@pytest.mark.parametrize("line", ["Fehler gefunden? Jetzt melden.", "Spotted an error? Let us know", "Report an error"])
+def test_error_report_prompts(line: str) -> None:
+    assert junk.is_error_report_prompt(line)
+
+
+def test_error_report_near_miss() -> None:
+    assert not junk.is_error_report_prompt("Found an error in the ministry figures, the auditors said on Monday.")
+
+
+# --- issue 12: the repeated-paragraph index costs linear work --------------------------------
+
+
+def _live_blog(entries: int) -> list[str]:
+    # Short entries drawn from the same few words: every word pair is shared by hundreds of them
+    # while no two entries are near-duplicates, the case where an uncapped inverted index
+    # compares each entry with all the earlier ones.
+    rng = random.Random(14)
+    words = ["the", "minister", "said", "talks", "in", "capital", "would", "go", "on", "into", "night", "and",
+             "police", "reported", "crowds", "near", "square", "as", "officials", "met", "union", "leaders"]
+    return [f"{n}: " + " ".join(rng.choice(words) for _ in range(12)) for n in range(entries)]
+
+
+def test_repeated_paragraph_work_is_linear_in_the_page(monkeypatch) -> None:
+    indexes: list[junk._ParagraphIndex] = []
+
+    class Counting(junk._ParagraphIndex):
+        def __init__(self) -> None:
+            super().__init__()
+            indexes.append(self)
+
+    monkeypatch.setattr(junk, "_ParagraphIndex", Counting)
+    work = {}
+    for entries in (1000, 4000):
+        junk.drop_repeated_paragraphs(_live_blog(entries))
+        work[entries] = indexes[-1].work
+    pairs = 12  # word pairs of one entry
+    bound = (junk._MAX_POSTING + junk._MAX_CANDIDATES) * pairs
+    assert work[4000] <= bound * 4000  # a constant amount of work per paragraph...
+    assert work[4000] < 4.5 * work[1000]  # ...so four times the page is about four times the work (n² gives 16)
+
+
+@pytest.mark.parametrize("line", ["Lesen Sie auch", "Mehr zum Thema: Neue Fähren für die Inseln", "Les også: Ny ferje",
+                                  "Czytaj więcej", "À lire aussi : le port en chiffres"])
+def test_teaser_labels_in_other_languages(line: str) -> None:
+    assert junk.is_teaser_link(line)
+
+
+@pytest.mark.parametrize("line", ["Lesen Sie auch die Stellungnahme der Reederei, sagte der Sprecher am Montag.",
+                                  "Mehr zum Thema Fähren wollte der Minister nicht sagen."])
+def test_teaser_labels_in_other_languages_near_misses(line: str) -> None:
+    assert not junk.is_teaser_link(line)
+
+
+@pytest.mark.parametrize("line", ["Advertisement 1Story continues below", "Anzeige", "Passer la publicité"])
+def test_more_ad_labels(line: str) -> None:
+    assert junk.is_ad_label(line)
+
+
+def test_more_ad_label_near_misses() -> None:
+    assert not junk.is_ad_label("Die Reederei erstattete Anzeige gegen den Kapitän.")
+    assert not junk.is_ad_label("Werbung für die neue Fähre hängt an jeder Haltestelle.")
+
+
+@pytest.mark.parametrize("line", [
+    "Externer Inhalt nicht verfügbar",
+    "Ich bin damit einverstanden, dass mir der externe Inhalt angezeigt wird. Damit können personenbezogene Daten "
+    "an Drittplattformen übermittelt werden.",
+    "Deine Privatsphäre-Einstellungen verhindern das Laden und Anzeigen aller externen Inhalte.",
+])
+def test_embed_consent_placeholders(line: str) -> None:
+    assert junk.is_loading_placeholder(line)
+
+
+def test_embed_consent_placeholder_near_miss() -> None:
+    assert not junk.is_loading_placeholder("Der externe Gutachter legte seinen Bericht am Montag vor.")

@@ -9,11 +9,12 @@ Pure Python: no Scrapy, no trafilatura.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -21,6 +22,7 @@ _NON_WORD = re.compile(r"[\W_]+")
 _ELLIPSIS = r"(?:\.{2,}|…)?"
 
 
+@functools.lru_cache(maxsize=8192)  # the same block is compared by several rules of one page
 def normalise_line(line: str) -> str:
     """Casefolded words separated by single spaces: the identity used to compare lines."""
     return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", line).casefold()).strip()
@@ -28,6 +30,18 @@ def normalise_line(line: str) -> str:
 
 def word_count(line: str) -> int:
     return len(line.split())
+
+
+# Scripts written without spaces between words: Han (Chinese, Japanese kanji), kana. A word
+# of Chinese or Japanese is about two characters, so a line of 24 such characters counts as
+# 12 words. (Hangul is written with spaces and counts by words.)
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_UNSPACED_CHARS_PER_WORD = 2
+
+
+def text_units(line: str) -> int:
+    """Words of a line, counting scripts without spaces by characters (two per word)."""
+    return max(len(line.split()), len(_UNSPACED.findall(line)) // _UNSPACED_CHARS_PER_WORD)
 
 
 def _whole_line(*alternatives: str) -> re.Pattern[str]:
@@ -40,7 +54,11 @@ def _whole_line(*alternatives: str) -> re.Pattern[str]:
 _TEASER_LABELS = (
     r"read more|read also|also read|more to read|related|related articles?|related stories|"
     r"related news|see also|more on this( story| topic)?|recommended|you may also like|"
-    r"you might also like|further reading|read next|most read|don'?t miss|must read|читайте также|по теме"
+    r"you might also like|further reading|read next|most read|don'?t miss|must read|читайте также|по теме|"
+    # the same labels in the languages of the pages crawled
+    r"lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|das könnte sie auch interessieren|"
+    r"à lire aussi|lire aussi|lee también|leia também|lees ook|les også|läs också|læs også|"
+    r"czytaj (?:więcej|także|też)|přečtěte si také|ilgili haberler"
 )
 _TEASER_PREFIX = re.compile("(?:" + _TEASER_LABELS + r")(?: about)?\s*[:|»>–—-]\s*\S", re.IGNORECASE)
 _TEASER_ALONE = _whole_line(_TEASER_LABELS.replace("'", "['’]"))
@@ -60,21 +78,50 @@ _LOADING = _whole_line(r"loading" + _ELLIPSIS, r"please wait" + _ELLIPSIS, r"з�
 _WIDGET_MESSAGE = re.compile(
     r"(?:an? (?:unexpected )?error (?:has )?occurred|something went wrong)\b.{0,60}"
     r"|(?:please )?(?:enable|turn on) javascript\b.{0,80}|javascript is (?:disabled|required)\b.{0,80}"
-    r"|your browser does not support\b.{0,60}|this (?:video|content|embed) is (?:not available|unavailable)\b.{0,40}",
+    r"|your browser does not support\b.{0,60}|this (?:video|content|embed) is (?:not available|unavailable)\b.{0,40}"
+    # the consent placeholder of an embed: "Externer Inhalt nicht verfügbar", "Ich bin damit
+    # einverstanden, dass mir der externe Inhalt angezeigt wird…"
+    r"|externer inhalt(?: nicht verfügbar)?\.?|empfohlener redaktioneller inhalt",
     re.IGNORECASE,
 )
+_EXTERNAL_CONTENT = re.compile(r"\bexterne[nr]?\s+inhalte?\b", re.IGNORECASE)
+_CONSENT_WORDS = re.compile(r"\b(?:einverstanden|einstellungen|angezeigt|anzuzeigen|laden|aktivier)", re.IGNORECASE)
+_CONSENT_MAX_WORDS = 60
+
+
+# "Spotted an error? Let us know", "Fehler gefunden? Jetzt melden.", "Signaler une erreur":
+# the correction form under an article, never more than a question and a button.
+_ERROR_REPORT = re.compile(
+    r"(?:(?:found|spotted|see) an? (?:error|mistake|typo)\?|fehler gefunden\?|hai trovato un errore\?"
+    r"|¿?(?:has visto|encontraste) un error\?)[\s\w!.]{0,40}"
+    r"|(?:report (?:an? )?(?:error|typo|mistake|correction)|fehler melden|signaler une erreur|segnala un errore"
+    r"|reportar un error)[.!]?",
+    re.IGNORECASE)
+_ERROR_REPORT_MAX_WORDS = 10
+
+
+def is_error_report_prompt(line: str) -> bool:
+    """'Spotted an error? Let us know.', 'Fehler gefunden? Jetzt melden.': the correction form."""
+    line = line.strip()
+    return word_count(line) <= _ERROR_REPORT_MAX_WORDS and _ERROR_REPORT.fullmatch(line) is not None
 
 
 def is_loading_placeholder(line: str) -> bool:
     """'Loading...' left where a JavaScript widget (tweet, video, poll) would render, or the
     widget's own failure text ('An error has occurred, please try again later.')."""
     line = line.strip()
-    return _LOADING.fullmatch(line) is not None or _WIDGET_MESSAGE.fullmatch(line) is not None
+    if _LOADING.fullmatch(line) is not None or _WIDGET_MESSAGE.fullmatch(line) is not None:
+        return True
+    # the consent placeholder of an embed: "Ich bin damit einverstanden, dass mir der externe Inhalt angezeigt wird"
+    return (word_count(line) <= _CONSENT_MAX_WORDS and _EXTERNAL_CONTENT.search(line) is not None
+            and _CONSENT_WORDS.search(line) is not None)
 
 
 _AD_LABEL = _whole_line(
     r"advertisement", r"advertising", r"ads?", r"sponsored(?: content)?", r"promoted",
     r"partner content", r"paid content", r"story continues below(?: advertisement)?", r"реклама",
+    r"advertisement\s*[\w-]*?\s*story continues below",  # "Advertisement 1Story continues below"
+    r"anzeige", r"werbung", r"publicité", r"passer la publicité", r"publicidad", r"pubblicità", r"annonse",
 )
 
 
@@ -108,11 +155,17 @@ _CALL_TO_ACTION_ANYWHERE = re.compile(
 )
 
 
+# Every pattern above contains one of these: a cheap test that spares the others on prose.
+_CALL_TO_ACTION_HINT = re.compile(
+    r"subscri|sign up|newsletter|inbox|journalism|donat|member|supporter|account|follow|join|подпиш|click|tap here",
+    re.IGNORECASE)
+
+
 def is_call_to_action(line: str) -> bool:
     """Newsletter, subscription and donation boxes ('Sign up for our newsletter', 'Subscribe',
     'Click here for more information', 'Pick Six Newsletter')."""
     line = line.strip()
-    if word_count(line) > _CALL_TO_ACTION_MAX_WORDS:
+    if word_count(line) > _CALL_TO_ACTION_MAX_WORDS or not _CALL_TO_ACTION_HINT.search(line):
         return False
     return _CALL_TO_ACTION.match(line) is not None or _CALL_TO_ACTION_ANYWHERE.search(line) is not None
 
@@ -124,8 +177,13 @@ _SHARE_WORDS = frozenset(
 )
 
 
+_SHARE_BAR_MAX_WORDS = 15  # "Share on Facebook Share on Twitter Share via Email Print"
+
+
 def is_share_bar(line: str) -> bool:
     """'Share', 'Tweet', 'Facebook Twitter Email': a line made only of share-button words."""
+    if word_count(line) > _SHARE_BAR_MAX_WORDS:
+        return False
     words = re.split(r"[\s|/·•,]+", line.strip().casefold())
     words = [w.strip(".:!") for w in words if w.strip(".:!")]
     return bool(words) and all(w in _SHARE_WORDS for w in words) and not set(words) <= {"on", "via", "this"}
@@ -142,7 +200,7 @@ _COOKIE = re.compile(
 
 def is_cookie_notice(line: str) -> bool:
     """Cookie-consent banner text ('We use cookies ... you agree to our use of cookies')."""
-    return _COOKIE.search(line.strip()) is not None
+    return "cookie" in line.casefold() and _COOKIE.search(line.strip()) is not None
 
 
 _AGENCIES = (
@@ -185,10 +243,19 @@ _CONTACT = re.compile(
 _CONTACT_MAX_WORDS = 40
 
 
+_CONTACT_HINT = re.compile(r"follow|@|reached|tip", re.IGNORECASE)  # in every pattern above
+# "Got a story? Email webnews@metro.co.uk", "Ihr Feedback an: briefe@berliner-zeitung.de":
+# reporting does not end a paragraph on a bare e-mail address; an invitation to write does.
+_ENDS_WITH_EMAIL = re.compile(_EMAIL + r"[\s.)\]]*$")
+
+
 def is_contact_line(line: str) -> bool:
-    """How to reach or follow the author or outlet: 'Follow us on Twitter', 'Write to X at x@y.com'."""
+    """How to reach or follow the author or outlet: 'Follow us on Twitter', 'Write to X at x@y.com',
+    'Do you have a story to tell? Email: news@example.com'."""
     line = line.strip()
-    return word_count(line) <= _CONTACT_MAX_WORDS and _CONTACT.search(line) is not None
+    if word_count(line) > _CONTACT_MAX_WORDS or _CONTACT_HINT.search(line) is None:
+        return False
+    return _CONTACT.search(line) is not None or _ENDS_WITH_EMAIL.search(line) is not None
 
 
 _LEGAL = re.compile(
@@ -209,13 +276,18 @@ def is_legal_notice(line: str) -> bool:
 
 # "Reporting by A; Editing by B", "(Additional reporting by A in Oslo)": after the label only
 # names (capitalised words) and connectors, so "Reporting by local journalists showed" is prose.
-_CREDIT_LABEL = re.compile(r"\(?(?:additional )?(?:reporting|writing|editing|compiled|produced) by\b", re.IGNORECASE)
+_CREDIT_LABEL = re.compile(
+    r"\(?(?:additional )?(?:reporting|writing|editing|compiled|produced) by\b"
+    r"|\(?with (?:files|reporting|reports|additional reporting) (?:from|by)\b", re.IGNORECASE)
 _CREDIT_CONNECTORS = frozenset(
     re.findall(r"\w+", "by and in from with additional reporting writing editing compiled produced "
-                        "de van von der al bin da")
+                        "files reports writer writers de van von der al bin da")
 )
 _CONTRIBUTED = re.compile(r"[^.]{1,200}\bcontributed (?:to )?(?:this|the) (?:report|story|article)\.?\)?", re.I)
-_SOURCE_LINE = re.compile(r"sources?\s*:\s*[\w ,.&'’-]{1,40}", re.IGNORECASE)
+# "Source:" in the languages of the pages crawled: Quelle, Source, Fuente, Fonte, Bron, Kilde,
+# Källa, Źródło, Kaynak, Zdroj, Lähde.
+_SOURCE_LINE = re.compile(r"(?:sources?|quellen?|fuentes?|fontes?|bronn?en|bron|kilder?|källa|källor|źródło|kaynak"
+                          r"|zdroj|lähde)\s*:\s*[\w ,.&'’/-]{1,40}", re.IGNORECASE)
 _CREDIT_LINE_MAX_WORDS = 45
 _SOURCE_MAX_WORDS = 6
 
@@ -262,12 +334,44 @@ def _is_time_stamp(line: str) -> bool:
     )
 
 
+# A date or a time of day, in the notations news pages use: 22.04.2024, 2024-04-22, 4/22/2024,
+# 13. Mai 2026, October 13, 2024, 2025年1月14日, 06:00, 15.59, 17h30.
+_NUMERIC_DATE = re.compile(
+    r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b|\d{4}年\d{1,2}月\d{1,2}日"
+    r"|\b\d{1,2}\.?\s+\w{3,10}\.?,?\s+(?:19|20)\d\d\b|\b\w{3,10}\.?\s+\d{1,2},?\s+(?:19|20)\d\d\b")
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}[:.h]\d{2}\b|\d{1,2}時\d{1,2}分")
+_STAMP_MAX_UNITS = 12
+_HANDLE_IN_PARENS = re.compile(r"\(@\w+\)")
+_STAMP_MAX_WORDS_WITH_DATE = 4  # "Veröffentlicht am 13. Mai 2026 um 15:44": label, preposition, month
+_STAMP_MAX_WORDS_WITH_TIME = 2  # "Uppdaterad 15.59 | Publicerad 14.14"; "Doors open at 19:30" is not a stamp
+
+
+def _is_date_range(line: str) -> bool:
+    """Two dates with nothing but punctuation between: an event's dates ('29 November 2018 |
+    20 January 2019'), not 'Published 20 April • Updated 21 April'."""
+    dates = list(_NUMERIC_DATE.finditer(line))
+    return len(dates) > 1 and not re.search(r"[^\W\d_]", line[dates[0].end(): dates[1].start()])
+
+
+def _is_date_stamp(line: str) -> bool:
+    """A date or time line in any language: little but the date, a time and a label or two."""
+    if text_units(line) > _STAMP_MAX_UNITS or re.search(r"[^\W\d_][.!?]$", line):
+        return False  # longer, or a sentence: "Am 30.01.2024 beginnt der Prozess."
+    if _HANDLE_IN_PARENS.search(line) or "~" in line or _is_date_range(line):
+        return False  # an embedded post's signature "— Name (@name) May 1, 2024", or dates of an event
+    words = [token for token in re.findall(r"[^\W\d_]+", line) if not _UNSPACED.search(token)]
+    if _NUMERIC_DATE.search(line) or re.search(r"\d{4}年|\d{1,2}月\d{1,2}日", line):
+        return len(words) <= _STAMP_MAX_WORDS_WITH_DATE
+    return _TIME_OF_DAY.search(line) is not None and len(words) <= _STAMP_MAX_WORDS_WITH_TIME
+
+
 def is_meta_line(line: str) -> bool:
-    """Tag lists and time stamps left between paragraphs: 'Filed under: X', 'Updated at 1:23 p.m.'."""
+    """Tag lists and time stamps left between paragraphs: 'Filed under: X', 'Updated at 1:23 p.m.',
+    '05.08.2024, 20:59 Uhr', '2025年1月14日 01時28分'."""
     line = line.strip()
     if word_count(line) > _META_LINE_MAX_WORDS:
         return False
-    return _TAGS_LINE.fullmatch(line) is not None or _is_time_stamp(line)
+    return _TAGS_LINE.fullmatch(line) is not None or _is_time_stamp(line) or _is_date_stamp(line)
 
 
 _COMMENT_PROMPT = re.compile(
@@ -284,17 +388,85 @@ def is_comment_prompt(line: str) -> bool:
 
 
 _MIN_TITLE_WORDS = 4
+_MAX_KICKER_WORDS = 8  # "Olympic Games: <headline>", "49-Euro-Ticket : <headline>"
+_NON_ALNUM = re.compile(r"[\W_]+")
 
 
-def is_title_repeat(line: str, title: str | None) -> bool:
-    """The headline again at the top of the body, possibly without the title's site suffix
-    or prefix ('Story headline' when the <title> is 'Story headline | Site')."""
+def _squashed(text: str) -> str:
+    """Casefolded letters and digits only: kicker and headline run together in one element
+    ("MigrationChiesa ruft…") still contain the headline."""
+    return _NON_ALNUM.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def is_title_repeat(line: str, title: str | None, with_kicker: bool = True) -> bool:
+    """The headline again at the top of the body: the title, or part of it (the title
+    without its site suffix or prefix: 'Story headline' when the <title> is 'Story headline |
+    Site'), or (with_kicker) the headline with a short kicker or section label run in front of
+    or after it."""
     if not title:
         return False
     norm = normalise_line(line)
+    title_norm = normalise_line(title)
     if len(norm.split()) < _MIN_TITLE_WORDS:
-        return bool(norm) and norm == normalise_line(title)
-    return f" {norm} " in f" {normalise_line(title)} "
+        return bool(norm) and norm == title_norm
+    if f" {norm} " in f" {title_norm} ":
+        return True
+    title_words = len(title_norm.split())
+    return (with_kicker and title_words >= _MIN_TITLE_WORDS and len(norm.split()) <= title_words + _MAX_KICKER_WORDS
+            and _squashed(title) in _squashed(line))
+
+
+# "By", "Von", "Por", "Par", "Av", "Di", "Door", "Od", "Text:", "Written by"… before a byline.
+_BYLINE_LABEL = re.compile(
+    r"^(?:by|von|autor(?:in)?|author|por|par|di|door|av|af|od|text|texto|written by|reporting by)\b[:\s]*",
+    re.IGNORECASE)
+_BYLINE_MAX_WORDS = 12
+_BYLINE_EXTRA_WORDS = 2  # ", Frankfurt", "and agencies", a role word
+_SENTENCE_END_ANYWHERE = re.compile(r"[.!?…][\"'”’»)]*$")
+
+
+def _without_names(line: str, authors: Iterable[str]) -> str | None:
+    """The line's words left after removing the label and every author name; None when no
+    author name is in it."""
+    rest = " " + normalise_line(_BYLINE_LABEL.sub("", line.strip())) + " "
+    found = False
+    for name in authors:
+        name_norm = normalise_line(name)
+        if name_norm and f" {name_norm} " in rest:
+            rest = rest.replace(f" {name_norm} ", " ")
+            found = True
+    return rest.strip() if found else None
+
+
+def is_byline(line: str, authors: Iterable[str]) -> bool:
+    """The page's byline left in the text: the author names the page declares (its
+    structured data), with a label ('Von', 'By') and at most a place or role word or two —
+    'Von Anna Sleegers, Frankfurt', 'Mohloai Mpesi', 'By Jane Doe and John Roe'."""
+    line = line.strip()
+    if not line or word_count(line) > _BYLINE_MAX_WORDS or _SENTENCE_END_ANYWHERE.search(line):
+        return False
+    rest = _without_names(line, authors)
+    if rest is None:
+        return False
+    words = [word for word in rest.split() if word not in {"and", "und", "y", "et", "og", "och", "e", "i"}]
+    return len(words) <= _BYLINE_EXTRA_WORDS
+
+
+_BIO_MAX_WORDS = 80
+_BIO_VERB = re.compile(r"^\W*\w+(?:\s+\w+){0,3}\s+(?:is|was|ist|war|est|es|är|er|è|jest|je|covers|writes|reports)\b",
+                       re.IGNORECASE)
+
+
+def is_author_bio(paragraph: str, authors: Iterable[str]) -> bool:
+    """A note about the author after the text: a short paragraph that opens with an author's
+    name and 'is'/'ist'/'covers'… ('Manuela Conrad ist ZDF-Reporterin für…'). Reporters do
+    not write about themselves in the third person inside their own story."""
+    paragraph = paragraph.strip()
+    if word_count(paragraph) > _BIO_MAX_WORDS:
+        return False
+    norm = normalise_line(paragraph)
+    return any(norm.startswith(normalise_line(name) + " ") and normalise_line(name).count(" ") >= 1
+               for name in authors) and _BIO_VERB.match(paragraph) is not None
 
 
 LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
@@ -310,12 +482,24 @@ LINE_RULES: tuple[tuple[str, Callable[[str], bool]], ...] = (
     ("contributor_credit", is_contributor_credit),
     ("meta_line", is_meta_line),
     ("comment_prompt", is_comment_prompt),
+    ("error_report_prompt", is_error_report_prompt),
 )
+
+
+# The longest line each rule can call junk (its own limit); a longer line skips the rule.
+_RULE_MAX_WORDS = {
+    "teaser_link": _TEASER_MAX_WORDS, "share_bar": _SHARE_BAR_MAX_WORDS, "photo_credit": _CREDIT_MAX_WORDS,
+    "call_to_action": _CALL_TO_ACTION_MAX_WORDS, "contact_line": _CONTACT_MAX_WORDS, "legal_notice": _LEGAL_MAX_WORDS,
+    "contributor_credit": _CREDIT_LINE_MAX_WORDS, "meta_line": _META_LINE_MAX_WORDS,
+    "error_report_prompt": _ERROR_REPORT_MAX_WORDS,
+}
 
 
 def junk_rule_for(line: str) -> str | None:
     """Name of the first built-in rule that calls this line junk, else None."""
-    return next((name for name, rule in LINE_RULES if rule(line)), None)
+    words = word_count(line)
+    return next((name for name, rule in LINE_RULES if words <= _RULE_MAX_WORDS.get(name, words) and rule(line)),
+                None)
 
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’»)]*$")
@@ -339,6 +523,13 @@ def is_link_list_entry(text: str, linked_chars: int) -> bool:
 _MIN_NEAR_DUPLICATE_WORDS = 6  # shorter lines only count as repeats when identical
 _NEAR_DUPLICATE_OVERLAP = 0.8
 _LONGER_BY = 1.25  # a later copy a quarter longer carries real extra content: it wins
+# Bounds on the work per paragraph, so that a page of n paragraphs costs O(n), not O(n²)
+# (a live blog has thousands of paragraphs sharing "of the", "in the"…): a word pair found in
+# more kept paragraphs than _MAX_POSTING is too common to point at a duplicate and is no
+# longer indexed, and at most _MAX_CANDIDATES paragraphs (those sharing most pairs) are
+# compared in full.
+_MAX_POSTING = 32
+_MAX_CANDIDATES = 8
 
 
 def _bigrams(words: Sequence[str]) -> frozenset[tuple[str, str]]:
@@ -346,25 +537,36 @@ def _bigrams(words: Sequence[str]) -> frozenset[tuple[str, str]]:
 
 
 class _ParagraphIndex:
-    """Kept paragraphs with an inverted bigram index, so that finding a near-duplicate
-    costs time proportional to the paragraph, not to the whole page (live blogs)."""
+    """Kept paragraphs with an inverted index of their word pairs, so that finding a
+    near-duplicate costs time proportional to the paragraph, not to the whole page.
+
+    ``work`` counts the posting entries and candidate pairs examined: tests use it to check
+    that the cost stays linear in the page size without timing anything."""
 
     def __init__(self) -> None:
         self.positions: list[int] = []  # slot -> index of the paragraph kept there
         self.lengths: list[int] = []  # slot -> word count
         self.pairs: list[frozenset[tuple[str, str]]] = []
-        self._postings: dict[tuple[str, str], set[int]] = {}
+        self._postings: dict[tuple[str, str], set[int] | None] = {}  # None: too common, not indexed
+        self.work = 0
 
     def near_duplicate_of(self, words: Sequence[str], pairs: frozenset[tuple[str, str]]) -> int | None:
-        """First kept slot that this paragraph near-duplicates: the shorter of the two
-        has enough words and most of its word pairs occur in the longer."""
+        """First kept slot (among the most similar) that this paragraph near-duplicates: the
+        shorter of the two has enough words and most of its word pairs occur in the longer."""
         if len(words) < _MIN_NEAR_DUPLICATE_WORDS:
             return None
-        shared = Counter(slot for pair in pairs for slot in self._postings.get(pair, ()))
-        for slot in sorted(shared):
+        shared: Counter[int] = Counter()
+        for pair in pairs:
+            slots = self._postings.get(pair)
+            if slots:
+                self.work += len(slots)
+                shared.update(slots)
+        for slot in sorted(slot for slot, _ in shared.most_common(_MAX_CANDIDATES)):
+            self.work += min(len(pairs), len(self.pairs[slot]))
             if min(len(words), self.lengths[slot]) < _MIN_NEAR_DUPLICATE_WORDS:
                 continue
-            if shared[slot] >= _NEAR_DUPLICATE_OVERLAP * min(len(pairs), len(self.pairs[slot])):
+            overlap = len(pairs & self.pairs[slot])
+            if overlap >= _NEAR_DUPLICATE_OVERLAP * min(len(pairs), len(self.pairs[slot])):
                 return slot
         return None
 
@@ -376,10 +578,16 @@ class _ParagraphIndex:
             self.pairs.append(pairs)
         else:
             for pair in self.pairs[slot]:
-                self._postings[pair].discard(slot)
+                if slots := self._postings.get(pair):
+                    slots.discard(slot)
             self.positions[slot], self.lengths[slot], self.pairs[slot] = position, len(words), pairs
         for pair in pairs:
-            self._postings.setdefault(pair, set()).add(slot)
+            slots = self._postings.setdefault(pair, set())
+            if slots is None:
+                continue
+            slots.add(slot)
+            if len(slots) > _MAX_POSTING:
+                self._postings[pair] = None
 
 
 # A caption or standfirst repeats once or twice; when more blocks than this repeat
@@ -390,33 +598,50 @@ _MAX_STRAY_REPEATS = 4
 _MAX_STRAY_REPEAT_SHARE = 0.1
 
 
-def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[str] = ()) -> list[int]:
+def drop_repeated_paragraphs(paragraphs: Sequence[str], seen_before: Iterable[str] = (),
+                             headings: Collection[int] = ()) -> list[int]:
     """Indexes of paragraphs to keep so that each (near-)identical paragraph appears once.
 
-    The first occurrence is kept, unless a later copy is clearly longer (a caption or
-    standfirst that reappears inside a fuller body paragraph): then the fuller one is kept.
-    Lines in seen_before (e.g. the page title) count as already present. When many blocks
-    repeat, repetition is the page's structure and only the seen_before repeats go.
+    The first occurrence is kept. A later paragraph that is mostly contained in an earlier
+    one (a pull quote, a caption repeated) goes; an earlier one contained in a clearly
+    longer later one (a caption or pull quote placed before the paragraph it quotes) gives
+    way to the fuller one — except the page's first paragraph (the lead or standfirst, which
+    the body may restate at length) and subheadings (indexes in ``headings``: a heading
+    quoting the paragraph below it is still a heading), which are only dropped when repeated
+    exactly. Lines in seen_before (e.g. the page title) count as already present. When many
+    blocks repeat, repetition is the page's structure and only the seen_before repeats go.
     """
     seen_exact = {normalise_line(line) for line in seen_before}
     norms = [normalise_line(paragraph) for paragraph in paragraphs]
     candidates = [position for position, norm in enumerate(norms) if norm and norm not in seen_exact]
+    lead = candidates[0] if candidates else None
+    heading_set = frozenset(headings)
     kept = _ParagraphIndex()
+    exact_only: list[int] = []  # headings: kept unless repeated word for word
     for position in candidates:
         norm = norms[position]
         if norm in seen_exact:
             continue
         seen_exact.add(norm)
+        if position in heading_set:
+            exact_only.append(position)
+            continue
         words = norm.split()
         pairs = _bigrams(words)
         slot = kept.near_duplicate_of(words, pairs)
-        if slot is None or len(words) > _LONGER_BY * kept.lengths[slot]:
-            kept.put(slot, position, words, pairs)
-    repeats = len(candidates) - len(kept.positions)
+        if slot is None:
+            kept.put(None, position, words, pairs)
+        elif len(words) > _LONGER_BY * kept.lengths[slot]:
+            if kept.positions[slot] == lead:
+                kept.put(None, position, words, pairs)  # the lead stays; the fuller paragraph too
+            else:
+                kept.put(slot, position, words, pairs)
+    survivors = sorted(kept.positions + exact_only)
+    repeats = len(candidates) - len(survivors)
     if repeats > max(_MAX_STRAY_REPEATS, _MAX_STRAY_REPEAT_SHARE * len(candidates)):
         logger.debug("%d of %d blocks repeat: structure, kept", repeats, len(candidates))
         return candidates
-    return sorted(kept.positions)
+    return survivors
 
 
 class RepeatedLineLearner:
