@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.extraction import extract
 from pipelines.extraction.extract import ExtractedArticle, SiteRules, extract_article, looks_like_html
-from pipelines.extraction.junk import RepeatedLineLearner
+from pipelines.extraction.learner import RepeatedLineLearner
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 

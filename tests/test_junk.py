@@ -6,7 +6,8 @@ import random
 
 import pytest
 
-from pipelines.extraction import junk
+from pipelines.extraction import junk, repeats
+from pipelines.extraction.learner import RepeatedLineLearner
 
 # Prose that shares words with junk and must never be dropped, whatever the rule.
 NEAR_MISSES = (
@@ -176,12 +177,12 @@ CAPTION = "The icebreaker was moored at the outfitting quay in Arkhangelsk after
 
 def test_exact_repeats_keep_first_occurrence() -> None:
     paragraphs = [CAPTION, "First body paragraph about the launch.", CAPTION.upper(), "Short.", "Short."]
-    assert junk.drop_repeated_paragraphs(paragraphs) == [0, 1, 3]
+    assert repeats.drop_repeated_paragraphs(paragraphs) == [0, 1, 3]
 
 
 def test_near_identical_repeat_keeps_first() -> None:
     edited = CAPTION.replace("after the launch ceremony", "after the launch ceremony on Tuesday")
-    assert junk.drop_repeated_paragraphs([CAPTION, "Something else entirely here.", edited]) == [0, 1]
+    assert repeats.drop_repeated_paragraphs([CAPTION, "Something else entirely here.", edited]) == [0, 1]
 
 
 def test_standfirst_reappearing_inside_a_fuller_paragraph_keeps_both() -> None:
@@ -189,38 +190,39 @@ def test_standfirst_reappearing_inside_a_fuller_paragraph_keeps_both() -> None:
     # assertion ([1, 2]) dropped the lead.
     standfirst = "Moscow and Minsk criticised what they called the West's destabilising role in the region."
     fuller = "In a joint statement on Friday, " + standfirst[0].lower() + standfirst[1:] + " Both sides signed it."
-    assert junk.drop_repeated_paragraphs([standfirst, "Other news.", fuller]) == [0, 1, 2]
+    assert repeats.drop_repeated_paragraphs([standfirst, "Other news.", fuller]) == [0, 1, 2]
 
 
 def test_pull_quote_before_its_paragraph_gives_way_to_the_fuller_one() -> None:
     quote = "We paid for the delay in time and in money, but we now know how to build these engines."
     fuller = f'"{quote}" a port authority spokeswoman told reporters on the quay after the ceremony.'
-    assert junk.drop_repeated_paragraphs(["First paragraph of the story.", quote, "Other news.", fuller]) == [0, 2, 3]
+    paragraphs = ["First paragraph of the story.", quote, "Other news.", fuller]
+    assert repeats.drop_repeated_paragraphs(paragraphs) == [0, 2, 3]
 
 
 def test_pull_quote_after_its_paragraph_goes() -> None:
     quote = "We paid for the delay in time and in money, but we now know how to build these engines."
     fuller = f'"{quote}" a port authority spokeswoman told reporters on the quay after the ceremony.'
-    assert junk.drop_repeated_paragraphs(["First paragraph of the story.", fuller, quote]) == [0, 1]
+    assert repeats.drop_repeated_paragraphs(["First paragraph of the story.", fuller, quote]) == [0, 1]
 
 
 def test_subheading_quoting_its_paragraph_is_kept() -> None:
     heading = "We now know how to build these engines ourselves"
     paragraph = f'"{heading}," the director said, adding that the next ship would follow within two years.'
-    assert junk.drop_repeated_paragraphs(["Lead.", heading, paragraph], headings=[1]) == [0, 1, 2]
-    assert junk.drop_repeated_paragraphs(["Lead.", heading, paragraph, heading], headings=[1, 3]) == [0, 1, 2]
+    assert repeats.drop_repeated_paragraphs(["Lead.", heading, paragraph], headings=[1]) == [0, 1, 2]
+    assert repeats.drop_repeated_paragraphs(["Lead.", heading, paragraph, heading], headings=[1, 3]) == [0, 1, 2]
 
 
 def test_short_different_paragraphs_are_not_near_duplicates() -> None:
-    assert junk.drop_repeated_paragraphs(["He said yes.", "He said no."]) == [0, 1]
+    assert repeats.drop_repeated_paragraphs(["He said yes.", "He said no."]) == [0, 1]
 
 
 def test_seen_before_drops_title_line() -> None:
-    assert junk.drop_repeated_paragraphs(["Title Of Story", "Body text."], seen_before=["title of story"]) == [1]
+    assert repeats.drop_repeated_paragraphs(["Title Of Story", "Body text."], seen_before=["title of story"]) == [1]
 
 
 def test_learner_learns_lines_on_min_pages_only() -> None:
-    learner = junk.RepeatedLineLearner(min_pages=3)
+    learner = RepeatedLineLearner(min_pages=3)
     host = "news.example.org"
     for n in range(3):
         lines = [f"Unique paragraph number {n} about the harbour.", "Route 6"]
@@ -232,7 +234,7 @@ def test_learner_learns_lines_on_min_pages_only() -> None:
 
 
 def test_learner_counts_distinct_pages_not_repeats() -> None:
-    learner = junk.RepeatedLineLearner(min_pages=3)
+    learner = RepeatedLineLearner(min_pages=3)
     learner.observe("a.example", ["Route 6", "Route 6", "Route 6"])
     learner.observe("a.example", ["Route 6"], page_key="https://a.example/1")
     learner.observe("a.example", ["Route 6"], page_key="https://a.example/1")
@@ -242,7 +244,7 @@ def test_learner_counts_distinct_pages_not_repeats() -> None:
 
 
 def test_learner_ignores_long_lines() -> None:
-    learner = junk.RepeatedLineLearner(min_pages=2, max_words=5)
+    learner = RepeatedLineLearner(min_pages=2, max_words=5)
     background = "Russia has repeatedly denied any plans to close the route to foreign ships."
     for _ in range(3):
         learner.observe("b.example", [background, "Follow us"])
@@ -250,7 +252,7 @@ def test_learner_ignores_long_lines() -> None:
 
 
 def test_learner_bounds_memory_by_forgetting_single_page_lines() -> None:
-    learner = junk.RepeatedLineLearner(min_pages=2, max_lines_per_host=10)
+    learner = RepeatedLineLearner(min_pages=2, max_lines_per_host=10)
     learner.observe("c.example", ["Footer line"])
     learner.observe("c.example", ["Footer line"])
     for n in range(20):
@@ -261,7 +263,7 @@ def test_learner_bounds_memory_by_forgetting_single_page_lines() -> None:
 
 def test_learner_rejects_min_pages_below_two() -> None:
     with pytest.raises(ValueError):
-        junk.RepeatedLineLearner(min_pages=1)
+        RepeatedLineLearner(min_pages=1)
 
 
 # --- rules added for the benchmark work: each with near-misses that must be kept ----------
@@ -446,18 +448,18 @@ def test_many_repeated_blocks_are_structure_and_kept() -> None:
     plan = ["Breakfast", "Eat within an hour of waking", "Oats with one cup of berries", "Lunch",
             "Eat every three hours", "Chicken with one cup of rice"]
     paragraphs = ["Intro to the two plans for the season.", *plan, "The second plan repeats the first.", *plan]
-    assert junk.drop_repeated_paragraphs(paragraphs) == list(range(len(paragraphs)))
+    assert repeats.drop_repeated_paragraphs(paragraphs) == list(range(len(paragraphs)))
 
 
 def test_a_few_repeats_are_still_dropped_on_a_long_page() -> None:
     body = [f"Body paragraph number {n} about the harbour and its ships." for n in range(30)]
     caption = "The icebreaker at the outfitting quay after the launch ceremony in the city."
     paragraphs = [caption, *body[:15], caption, *body[15:]]
-    assert junk.drop_repeated_paragraphs(paragraphs) == [0, *range(1, 16), *range(17, 32)]
+    assert repeats.drop_repeated_paragraphs(paragraphs) == [0, *range(1, 16), *range(17, 32)]
 
 
 def test_learner_min_share_ignores_lines_on_few_of_many_pages() -> None:
-    learner = junk.RepeatedLineLearner(min_pages=3, min_share=0.2)
+    learner = RepeatedLineLearner(min_pages=3, min_share=0.2)
     for n in range(20):
         lines = [f"Story {n} paragraph.", "Route 6"] + (["Background"] if n < 3 else [])
         learner.observe("d.example", lines, page_key=str(n))
@@ -466,13 +468,13 @@ def test_learner_min_share_ignores_lines_on_few_of_many_pages() -> None:
 
 
 def test_learner_export_and_seed_round_trip() -> None:
-    first = junk.RepeatedLineLearner(min_pages=3)
+    first = RepeatedLineLearner(min_pages=3)
     for n in range(2):
         first.observe("e.example", ["Route 6", f"Story {n}"], page_key=str(n))
     exported = first.export(changed_only=True)
     assert exported == {"e.example": (2, {"route 6": 2, "story 0": 1, "story 1": 1})}
     assert first.export(changed_only=True) == {}
-    second = junk.RepeatedLineLearner(min_pages=3)
+    second = RepeatedLineLearner(min_pages=3)
     second.seed("E.Example", *exported["e.example"])
     assert second.repeated("e.example") == frozenset()
     second.observe("e.example", ["Route 6"], page_key="2")
@@ -481,7 +483,7 @@ def test_learner_export_and_seed_round_trip() -> None:
 
 def test_learner_rejects_bad_share() -> None:
     with pytest.raises(ValueError):
-        junk.RepeatedLineLearner(min_share=1.5)
+        RepeatedLineLearner(min_share=1.5)
 
 
 # --- issue 14: scripts without spaces, headline variants, bylines, stamps, contact lines ---------
@@ -610,20 +612,20 @@ def _live_blog(entries: int) -> list[str]:
 
 
 def test_repeated_paragraph_work_is_linear_in_the_page(monkeypatch) -> None:
-    indexes: list[junk._ParagraphIndex] = []
+    indexes: list[repeats._ParagraphIndex] = []
 
-    class Counting(junk._ParagraphIndex):
+    class Counting(repeats._ParagraphIndex):
         def __init__(self) -> None:
             super().__init__()
             indexes.append(self)
 
-    monkeypatch.setattr(junk, "_ParagraphIndex", Counting)
+    monkeypatch.setattr(repeats, "_ParagraphIndex", Counting)
     work = {}
     for entries in (1000, 4000):
-        junk.drop_repeated_paragraphs(_live_blog(entries))
+        repeats.drop_repeated_paragraphs(_live_blog(entries))
         work[entries] = indexes[-1].work
     pairs = 12  # word pairs of one entry
-    bound = (junk._MAX_POSTING + junk._MAX_CANDIDATES) * pairs
+    bound = (repeats._MAX_POSTING + repeats._MAX_CANDIDATES) * pairs
     assert work[4000] <= bound * 4000  # a constant amount of work per paragraph...
     assert work[4000] < 4.5 * work[1000]  # ...so four times the page is about four times the work (n² gives 16)
 

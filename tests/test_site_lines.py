@@ -6,7 +6,7 @@ import datetime as dt
 import sqlite3
 
 from pipelines.extraction import site_lines
-from pipelines.extraction.junk import RepeatedLineLearner
+from pipelines.extraction.learner import RepeatedLineLearner
 from pipelines.storage.catalog import Catalog
 from pipelines.storage.site_line_table import PRUNE_DAYS
 

@@ -15,7 +15,7 @@ from crawler import drops
 from crawler.capture.archive import Archive
 from pipelines.extraction import site_lines
 from pipelines.extraction.extract import looks_like_html
-from pipelines.extraction.junk import RepeatedLineLearner
+from pipelines.extraction.learner import RepeatedLineLearner
 from pipelines.extraction.pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
 from pipelines.extraction.site_rules import rules_for_host, site_rules_from
 from pipelines.extraction.worker import WORKER_FUNCTION, extract_page

@@ -29,7 +29,7 @@ from typing import Any
 from lxml.etree import _Element
 from trafilatura.utils import LANGID_FLAG, language_classifier
 
-from . import junk, metadata, passes
+from . import junk, metadata, passes, repeats
 
 logger = logging.getLogger(__name__)
 
@@ -542,7 +542,7 @@ def _clean_blocks(
         if lines:
             cleaned.append(dataclasses.replace(block, text="\n".join(lines)))
     headings = [index for index, block in enumerate(cleaned) if block.is_heading]
-    kept = junk.drop_repeated_paragraphs([block.text for block in cleaned], seen_before=[title] if title else (),
+    kept = repeats.drop_repeated_paragraphs([block.text for block in cleaned], seen_before=[title] if title else (),
                                          headings=headings)
     return [cleaned[index] for index in kept]
 

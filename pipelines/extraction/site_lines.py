@@ -13,7 +13,7 @@ import logging
 
 from pipelines.storage.site_line_table import PRUNE_DAYS, SiteLineTable
 
-from .junk import RepeatedLineLearner
+from .learner import RepeatedLineLearner
 
 logger = logging.getLogger(__name__)
 

@@ -68,6 +68,8 @@ _INITIALISM_DOT = re.compile(r"\.(?<=\b\w\.)(?=\w\b)")
 _THOUSANDS = re.compile(r"[,.\u00a0\u202f ](?<=\d.)(?=\d{3}\b)")
 _WORD = re.compile(r"\w+")
 # Teaser and widget lines that outlets add around a wire story (matched on the line's words).
+# Deliberately not the extractor's junk rules: a fingerprint must stay the same across
+# versions of those rules, or stories stop matching across runs (FINGERPRINT_VERSION).
 _TEASER_MAX_WORDS = 20
 _TEASER_LINE = re.compile(
     r"(read more|read also|also read|more on this|related|see also|recommended|watch|listen|"
