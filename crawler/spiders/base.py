@@ -64,7 +64,8 @@ class ArchiveSpider(scrapy.Spider):
         else:
             error = type(failure.value).__name__
         stats.inc_value(f"crawl/failed/{error}")
-        host = urlparse_cached(failure.request).hostname or ""
+        parts = urlparse_cached(failure.request)
+        host = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "")
         if error in UNREACHABLE:
             stats.inc_value(f"crawl/unreachable/{error}/{host}")
             what = "cannot be resolved" if error == CannotResolveHostError.__name__ else "refuses connections"

@@ -70,8 +70,8 @@ _ERROR_STATUSES = (401, 403, 429, 503)
 
 _CONSENT_WORDS = re.compile(
     r"\b(cookies?|consent|privacy (settings|policy|preferences)|accept( all)?|reject( all)?|agree|"
-    r"manage (options|preferences|settings)|legitimate interest|(our )?partners|personali[sz]ed ads|"
-    r"vendors?|tcf|before you continue)\b",
+    r"manage (options|preferences|settings|privacy settings)|legitimate interest|(our )?partners|"
+    r"personali[sz]ed (ads|advertising|content)|vendors?|tcf|iab|before you continue)\b",
     re.I,
 )
 _CONSENT_MARKUP = re.compile(
@@ -123,11 +123,14 @@ def is_consent_only(html: bytes | str, text: str | None, *, short: bool) -> bool
     words = (text or "").split()
     if len(words) > _CONSENT_MAX_WORDS:
         return False
-    if short and _CONSENT_MARKUP.search(_text(html)):
+    markup = _CONSENT_MARKUP.search(_text(html)) is not None
+    if short and markup:
         return True
     if not words:
         return False
     consent_words = len(_CONSENT_WORDS.findall(text or ""))
+    if markup and consent_words >= 5:  # a consent manager's page, its text all about cookies and partners
+        return True
     return consent_words >= 3 and consent_words * 12 >= len(words)  # about consent, not a short story
 
 
