@@ -32,6 +32,8 @@ def test_a_slots_configured_delay_is_a_floor_autothrottle_cannot_lower():
     assert slot.delay == 1.5
     slot.delay = 4.0
     assert slot.delay == 4.0
+    jittered = HostSlot(2, 1.5, 0.5, floor=1.5)
+    assert min(jittered.download_delay() for _ in range(200)) >= 1.5  # the jitter only adds
 
 
 def test_download_slots_cover_subdomains_and_holds_are_kept(tmp_path):

@@ -15,8 +15,9 @@ politeness lives: ``CONCURRENT_REQUESTS_PER_DOMAIN``, ``DOWNLOAD_DELAY`` and the
   (crawler/middlewares/retry_after.py calls it on a 429/503); other hosts' slots go on.
   A held slot is not garbage-collected while the hold lasts.
 - **Site delays.** A ``DOWNLOAD_SLOTS`` entry for ``example.com`` also covers its subdomains
-  (the nearest entry wins), and a slot's configured delay is a floor that AutoThrottle
-  cannot lower (AutoThrottle only knows ``DOWNLOAD_DELAY`` as its minimum).
+  (the nearest entry wins), and a slot's configured delay is a floor that neither
+  AutoThrottle (which only knows ``DOWNLOAD_DELAY`` as its minimum) nor the random jitter
+  (``DOWNLOAD_DELAY_JITTER``, ±50% by default) goes below.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class HostSlot(Slot):
     @delay.setter
     def delay(self, value: float) -> None:
         self._delay_value = max(float(value), self.floor)
+
+    def download_delay(self) -> float:
+        """Scrapy's jittered delay, never below the floor: a site's crawl_delay is a minimum."""
+        return max(self.floor, super().download_delay())
 
 
 class PoliteDownloader(Downloader):

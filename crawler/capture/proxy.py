@@ -30,6 +30,8 @@ from urllib.parse import unquote, urlsplit
 from python_socks import ProxyConnectionError, ProxyError, ProxyTimeoutError, ProxyType
 from python_socks.async_.asyncio import Proxy as SocksProxy
 
+from crawler.redaction import redact
+
 from .exchange import ConnectFailed, ProxyFailed
 from .stream import Stream
 
@@ -95,13 +97,6 @@ def basic_credentials(authorization: bytes) -> tuple[str | None, str | None]:
     except (binascii.Error, ValueError):
         return None, None
     return user, password
-
-
-def redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
 
 
 async def connect(proxy: Proxy, scheme: str, host: str, port: int, *, tls: ssl.SSLContext,
