@@ -35,7 +35,6 @@ def stub_html(**fields) -> str:
 @pytest.mark.parametrize("status, headers, name", [
     (403, {"cf-mitigated": "challenge", "server": "cloudflare"}, "cloudflare_challenge.html"),
     (503, {"server": "cloudflare"}, "cloudflare_challenge.html"),  # without the header: its markup
-    (200, {}, "cloudflare_challenge.html"),  # a challenge platform's page is one whatever the status
     (403, {"server": "AkamaiGHost"}, "akamai_denied.html"),
     (403, {"x-datadome": "protected"}, "datadome_captcha.html"),
     (403, {}, "perimeterx_block.html"),
@@ -46,6 +45,15 @@ def test_bot_challenges_are_recognised(status, headers, name):
 
 def test_the_cloudflare_header_alone_is_a_challenge():
     assert walls.challenge(403, {"cf-mitigated": "challenge"}, b"") == "cf-mitigated: challenge"
+
+
+def test_a_challenge_served_as_200_is_told_by_its_markup_once_no_article_came():
+    html = page("cloudflare_challenge.html")
+    assert walls.challenge(200, {}, html) is None  # not searched before extraction: most 200s are articles
+    article = extract_article(html, "https://news.example.com/story")
+    assert article is None or len(article.text) < 200
+    assert "challenge-platform" in walls.challenge_markup(html)
+    assert walls.challenge_markup(article_html("Cloudflare's challenge platform explained").encode()) is None
 
 
 @pytest.mark.parametrize("status, body", [

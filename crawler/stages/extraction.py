@@ -187,7 +187,11 @@ class ExtractionStage:
             adapter[name] = getattr(article, name)
 
     def _check_walls(self, body: bytes, text: str, url: str, *, short: bool) -> None:
-        """A consent form or a paywall stub in the article's place (after extraction: they are told by the text)."""
+        """A challenge served as 200, a consent form or a paywall stub in the article's place (after
+        extraction: they are told by the text)."""
+        challenge = walls.challenge_markup(body) if short else None
+        if challenge:
+            raise drops.Challenge(f"bot challenge ({challenge}), archived, fetched again next run: {url}")
         if walls.is_consent_only(body, text, short=short):
             raise drops.ConsentWall(f"only a cookie-consent form, archived, fetched again next run: {url}")
         stub = text and walls.paywall(walls.claims(body), text, ratio=self.paywall_ratio,

@@ -3,10 +3,11 @@ that are only a cookie-consent form, and paywall stubs.
 
 - ``challenge(status, headers, body)``: decided before extraction, from what the server sent.
   Cloudflare (``cf-mitigated: challenge``, "Just a moment…", ``/cdn-cgi/challenge-platform/``),
-  and the interstitials of the common bot managers, usually on a 403, 429 or 503: Akamai Bot
+  and the interstitials of the common bot managers, usually on a 401, 403, 429 or 503: Akamai Bot
   Manager, PerimeterX/HUMAN, DataDome, Imperva/Incapsula, Sucuri, AWS WAF, Kasada, and generic
-  "verify you are human" pages. On a 200 only the unambiguous signals count (the header, the
-  challenge platform's own markup), so an article *about* Cloudflare is not a challenge.
+  "verify you are human" pages. On a 2xx only the unambiguous signals count — the header, or
+  (``challenge_markup``, once the text proved too short for an article) the challenge
+  platform's own markup — so an article *about* Cloudflare is not a challenge.
 - ``is_consent_only(html, text, short=…)``: the page's text is short and about cookies and
   consent, or too short for an article beside a consent manager's markup (a consent.* host,
   OneTrust, Didomi, Sourcepoint…): there is no article behind it yet.
@@ -32,30 +33,31 @@ PAYWALL = "paywall"
 _SNIFF = 262_144  # challenge pages are small; look at the start of larger bodies only
 _MIN_CLAIMED_WORDS = 100  # below this a claimed length says too little to judge a stub by
 
+# Markers are matched as lower-case literals in the lower-cased start of the page (a literal
+# search costs microseconds where an alternation of case-insensitive regexes costs a millisecond
+# per page, in the reactor thread).
 # Signals that only a challenge page carries, on any status.
-_STRONG = re.compile(
-    r"/cdn-cgi/challenge-platform/|window\._cf_chl_opt|cf-browser-verification|"
-    r"captcha-delivery\.com|geo\.captcha-delivery\.com|"  # DataDome
-    r"_Incapsula_Resource|Incapsula incident ID|"  # Imperva
-    r"captcha\.px-cdn\.net|px-captcha|_pxAppId|"  # PerimeterX / HUMAN
-    r"awswaf\.com/[^\"']*challenge|AwsWafIntegration|"  # AWS WAF
-    r"ips\.js\?KP_UIDz|KPSDK\.configure",  # Kasada
-    re.I,
+_STRONG = (
+    "/cdn-cgi/challenge-platform/", "window._cf_chl_opt", "cf-browser-verification",  # Cloudflare
+    "captcha-delivery.com",  # DataDome
+    "_incapsula_resource", "incapsula incident id",  # Imperva
+    "captcha.px-cdn.net", "px-captcha", "window._pxappid",  # PerimeterX / HUMAN
+    ".token.awswaf.com", "awswafintegration",  # AWS WAF
+    "ips.js?kp_uidz", "kpsdk.configure",  # Kasada
 )
-# Titles and phrases of interstitials: trusted on an error status (403, 429, 503) only.
+# Titles and phrases of interstitials: trusted on an error status (401, 403, 429, 503) only.
 _TITLE = re.compile(r"<title[^>]*>\s*([^<]{0,200}?)\s*</title>", re.I | re.S)
-_CHALLENGE_TITLES = re.compile(
-    r"^(just a moment|attention required|one more step|access denied|are you a robot|"
-    r"please verify you are a? ?human|security check|pardon our interruption|"
-    r"sucuri website firewall|robot or human|checking your browser|ddos-guard)",
-    re.I,
+_CHALLENGE_TITLES = (
+    "just a moment", "attention required", "one more step", "access denied", "access to this page has been denied",
+    "are you a robot", "please verify you are a human", "please verify you are human", "security check",
+    "pardon our interruption", "sucuri website firewall", "robot or human", "checking your browser", "ddos-guard",
 )
-_CHALLENGE_PHRASES = re.compile(
-    r"checking (if the site connection is secure|your browser before accessing)|"
-    r"enable javascript and cookies to continue|verify (that )?you are (a )?human|"
-    r"press (&amp;|&) hold|errors\.edgesuite\.net|Reference&#32;&#35;|you don't have permission to access|"
-    r"request unsuccessful\. incapsula|sucuri-firewall|access denied - sucuri",
-    re.I,
+_CHALLENGE_PHRASES = (
+    "checking if the site connection is secure", "checking your browser before accessing",
+    "enable javascript and cookies to continue", "verify you are human", "verify you are a human",
+    "verify that you are human", "press &amp; hold", "press & hold", "errors.edgesuite.net",
+    "errors&#46;edgesuite&#46;net", "reference&#32;&#35;", "you don't have permission to access",
+    "request unsuccessful. incapsula", "sucuri-firewall", "access denied - sucuri",
 )
 _CHALLENGE_HEADERS = {  # sent only with a challenge
     "cf-mitigated": re.compile(r"challenge", re.I),
@@ -74,11 +76,10 @@ _CONSENT_WORDS = re.compile(
     r"personali[sz]ed (ads|advertising|content)|vendors?|tcf|iab|before you continue)\b",
     re.I,
 )
-_CONSENT_MARKUP = re.compile(
-    r"consent\.(yahoo|google|youtube)\.com|collectConsent|guce\.|sp_message_container|sourcepoint|"
-    r"didomi-(notice|popup|host)|onetrust-consent-sdk|qc-cmp2|cmpbox|truste-consent|usercentrics|"
-    r"cookiebot|quantcast choice|fc-consent-root|<form[^>]+consent",
-    re.I,
+_CONSENT_MARKUP = (  # consent managers' pages and hosts (lower case)
+    "consent.yahoo.com", "consent.google.com", "consent.youtube.com", "collectconsent", "guce.yahoo.com",
+    "sp_message_container", "sourcepoint", "didomi-notice", "didomi-popup", "didomi-host", "onetrust-consent-sdk",
+    "qc-cmp2", "cmpbox", "truste-consent", "usercentrics", "cookiebot", "quantcast choice", "fc-consent-root",
 )
 _CONSENT_MAX_WORDS = 400  # a consent form with its vendor list can be long; an article behind it is not there
 
@@ -91,29 +92,45 @@ def _text(body: bytes | str, limit: int = _SNIFF) -> str:
     return body[:limit] if isinstance(body, str) else body[:limit].decode("latin-1")
 
 
+def _lower_start(body: bytes | str) -> str:
+    return _text(body).lower()
+
+
+def _first(markers: tuple[str, ...], page: str) -> str | None:
+    return next((marker for marker in markers if marker in page), None)
+
+
 def challenge(status: int, headers: Mapping[str, str], body: bytes | str) -> str | None:
-    """Why this response is a bot challenge (a short description), or None."""
+    """Why this response is a bot challenge (a short description), or None. Before extraction: the
+    headers, and on an error status the page. A 2xx page is looked at only when its text turns out
+    too short for an article (``challenge_markup``): that keeps the search off every article page."""
     for name, pattern in _CHALLENGE_HEADERS.items():
         value = headers.get(name)
         if value and pattern.search(value):
             return f"{name}: {value}"
-    page = _text(body)
-    strong = _STRONG.search(page)
-    if strong:
-        return f"challenge markup {strong.group(0)!r}"
     if status not in _ERROR_STATUSES:
         return None
+    page = _lower_start(body)
+    strong = _first(_STRONG, page)
+    if strong:
+        return f"HTTP {status}, challenge markup {strong!r}"
     for name, pattern in _BLOCK_HEADERS.items():
         value = headers.get(name)
         if value and pattern.search(value):
             return f"HTTP {status}, {name}: {value}"
     title = _TITLE.search(page)
-    if title and _CHALLENGE_TITLES.search(title.group(1).strip()):
+    if title and title.group(1).strip().startswith(_CHALLENGE_TITLES):
         return f"HTTP {status}, title {title.group(1).strip()!r}"
-    phrase = _CHALLENGE_PHRASES.search(page)
+    phrase = _first(_CHALLENGE_PHRASES, page)
     if phrase:
-        return f"HTTP {status}, {phrase.group(0)!r}"
+        return f"HTTP {status}, {phrase!r}"
     return None
+
+
+def challenge_markup(body: bytes | str) -> str | None:
+    """A challenge platform's own markup on a page without an article (a challenge served as 200)."""
+    strong = _first(_STRONG, _lower_start(body))
+    return f"challenge markup {strong!r}" if strong else None
 
 
 def is_consent_only(html: bytes | str, text: str | None, *, short: bool) -> bool:
@@ -123,15 +140,25 @@ def is_consent_only(html: bytes | str, text: str | None, *, short: bool) -> bool
     words = (text or "").split()
     if len(words) > _CONSENT_MAX_WORDS:
         return False
-    markup = _CONSENT_MARKUP.search(_text(html)) is not None
-    if short and markup:
+    consent_words = len(_CONSENT_WORDS.findall(text)) if words else 0
+    if words and consent_words >= 3 and consent_words * 12 >= len(words):  # about consent, not a short story
         return True
-    if not words:
-        return False
-    consent_words = len(_CONSENT_WORDS.findall(text or ""))
-    if markup and consent_words >= 5:  # a consent manager's page, its text all about cookies and partners
+    if short or consent_words >= 5:  # too short for an article, or all about cookies: whose page is it?
+        return _consent_markup(_lower_start(html))
+    return False
+
+
+def _consent_markup(page: str) -> bool:
+    """A consent manager's markup or host, or a form that posts a consent (``page`` in lower case)."""
+    if _first(_CONSENT_MARKUP, page):
         return True
-    return consent_words >= 3 and consent_words * 12 >= len(words)  # about consent, not a short story
+    start = page.find("<form")
+    while start != -1:
+        tag = page[start:page.find(">", start) + 1 or None]
+        if "consent" in tag:
+            return True
+        start = page.find("<form", start + 5)
+    return False
 
 
 @dataclass(frozen=True)
