@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import gzip
 import random
+import ssl
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -118,6 +120,13 @@ class LocalSite(LoopbackServer):
         self.released = threading.Event()  # lets /slow/story answer
         self.never = threading.Event()  # /hang answers only at stop()
         self.serve(self._handler_class(), ThreadingHTTPServer)
+        report = self.server.handle_error
+
+        def handle_error(request, client_address):  # a client that left mid-answer (killed crawls, cut bodies)
+            if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
+                report(request, client_address)
+
+        self.server.handle_error = handle_error
         if tls is not None:  # the handshake happens in the handler's thread, on its first read
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
             self.base = f"https://127.0.0.1:{self.port}"
