@@ -10,6 +10,17 @@ class AlreadyArchived(IgnoreRequest):
     """Archived recently enough (RECRAWL_AFTER): not fetched again in this run."""
 
 
+class HostNotCrawled(IgnoreRequest):
+    """The host's robots.txt could not be fetched at all (it cannot be resolved, refuses
+    connections, its proxy fails): RFC 9309 says the host is not crawled. Each of its
+    requests fails with this, naming the cause; ``error`` is the cause's exception name
+    (``CannotResolveHostError``…), counted as ``crawl/failed/<error>``."""
+
+    def __init__(self, message: str, error: str):
+        super().__init__(message)
+        self.error = error
+
+
 class NotAnArticle(DropItem):
     reason = "not_article"
 
@@ -65,6 +76,34 @@ class ExtractionFailed(NotAnArticle):
 
     def __init__(self, message: str):
         DropItem.__init__(self, message, log_level="ERROR")
+
+
+class Wall(NotAnArticle):
+    """Something stands between the crawler and the article: archived, no article row, and the
+    capture does not count as archived (fetched again next run). WARNING with the URL."""
+
+    reason = "wall"
+
+    def __init__(self, message: str):
+        DropItem.__init__(self, message, log_level="WARNING")
+
+
+class Challenge(Wall):
+    """A bot challenge or a bot manager's interstitial (Cloudflare "Just a moment…", 403/503 pages)."""
+
+    reason = "challenge"
+
+
+class ConsentWall(Wall):
+    """A page that is only a cookie-consent form."""
+
+    reason = "consent"
+
+
+class Paywall(Wall):
+    """A paywall stub: much shorter than the page's own metadata says the article is."""
+
+    reason = "paywall"
 
 
 class Unchanged(NotAnArticle):

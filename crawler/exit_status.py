@@ -26,6 +26,8 @@ class ExitStatus(IntEnum):
     TOO_MANY_ERRORS = 5
     WRITE_FAILED = 6
     FRONTIER_UNAVAILABLE = 7
+    HOST_UNREACHABLE = 8
+    NOTHING_DISCOVERED = 9
     ALREADY_RUNNING = 75  # bin/cron-crawl only: the previous run still holds its lock
 
     @property
@@ -42,6 +44,9 @@ MEANINGS = {
     ExitStatus.TOO_MANY_ERRORS: "too many errors (ARCHIVE_MAX_ERRORS / ARCHIVE_MAX_ERROR_RATE)",
     ExitStatus.WRITE_FAILED: "the archive could not be written (disk full, I/O error, catalog unreadable)",
     ExitStatus.FRONTIER_UNAVAILABLE: "distributed worker: Redis stayed unreachable for DISTRIBUTED_REDIS_OUTAGE",
+    ExitStatus.HOST_UNREACHABLE: "a host could not be reached: it does not resolve or refuses connections "
+                                 "(unreachable_hosts in the summary)",
+    ExitStatus.NOTHING_DISCOVERED: "a site's home page led to no sitemap or feed (undiscovered in the summary)",
     ExitStatus.ALREADY_RUNNING: "the previous run is still going",
 }
 
@@ -54,6 +59,16 @@ ERROR_PREFIXES = ("crawl/failed/", "robotstxt/exception_count/", "extract/droppe
 
 def _sum(stats: dict, prefix: str) -> int:
     return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
+
+
+def _by_host(stats: dict, prefix: str) -> dict[str, dict[str, int]]:
+    """``PREFIX<kind>/<host>`` counters as {host: {kind: n}}."""
+    found: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        if key.startswith(prefix) and isinstance(value, int):
+            kind, _, host = key[len(prefix):].partition("/")
+            found.setdefault(host, {})[kind] = value
+    return dict(sorted(found.items()))
 
 
 def summarize(stats: dict, reason: str) -> dict:
@@ -78,6 +93,12 @@ def summarize(stats: dict, reason: str) -> dict:
         "url_too_long": stats.get("crawl/failed/url_too_long", 0) + stats.get("crawl/ignored/url_too_long", 0),
         "no_response": stats.get("capture/no_response", 0),
         "framing_errors": stats.get("capture/framing_errors", 0),
+        # hosts that could not be reached ({host: {error: requests}}), that answered with bot
+        # challenges, consent or paywall pages ({host: {reason: pages}}), and home pages that led
+        # to no sitemap or feed ({host: {"sitemap"|"feed": 1}})
+        "unreachable_hosts": _by_host(stats, "crawl/unreachable/"),
+        "blocked_hosts": _by_host(stats, "extract/walls/"),
+        "undiscovered": _by_host(stats, "discovery/not_found/"),
     }
 
 
@@ -88,6 +109,10 @@ def exit_status(summary: dict, max_errors: int, max_error_rate: float) -> ExitSt
         return ExitStatus.FRONTIER_UNAVAILABLE
     if summary["finish_reason"] != "finished":
         return ExitStatus.NOT_FINISHED
+    if summary.get("unreachable_hosts"):
+        return ExitStatus.HOST_UNREACHABLE
+    if summary.get("undiscovered"):
+        return ExitStatus.NOTHING_DISCOVERED
     if summary["expected_articles"] and not (summary["archived"] or summary["unchanged"]
                                              or summary.get("run_archived")):
         return ExitStatus.NOTHING_ARCHIVED

@@ -24,6 +24,11 @@ class Article:
     conditional: bool = False
     # The body is incomplete (connection lost, DOWNLOAD_FAIL_ON_DATALOSS off): never extracted.
     truncated: bool = False
+    # The response's headers (lower-case names, repeated ones joined with ", "), for telling bot
+    # challenges apart; and the capture's own record (a revisit's, not its original's), which a
+    # wall's verdict is put on. Not exported.
+    headers: dict | None = field(default=None, repr=False)
+    capture_record_id: str | None = None
     # Filled by extraction.
     canonical_url: str | None = None
     title: str | None = None

@@ -17,6 +17,11 @@ SOURCE = "archive_source"
 SITE = "archive_site"
 DEPTH = "archive_depth"
 
+# A conventional place (/sitemap.xml, /feed, …) tried for a home page that named no sitemap or
+# feed: {"kind", "home", "next": places left, "found": bool}. Written and read by the discovering
+# spiders (crawler/spiders/probing.py).
+PROBE = "archive_probe"
+
 # The URL's catalog state (pipelines.storage.catalog.UrlState.as_meta()), looked up once.
 # Written by the recrawl middleware; read by the item pipelines through the item.
 STATE = "archive_state"
@@ -26,6 +31,13 @@ RECRAWL_CHECKED = "recrawl_checked"
 # What the capture wrote (crawler.capture.archive.Capture.as_meta()). Written by the
 # download handler; read when the item is made.
 CAPTURE = "archive_capture"
+
+# Scrapy's own keys the project writes: the request's proxy (HttpProxyMiddleware, then the
+# download handler) and its cookie jar (CookiesMiddleware). Written by the spiders for a site of
+# the sources file with `proxy` / `cookies_file`; the proxy is copied by the robots.txt
+# middleware onto the host's robots.txt request.
+PROXY = "proxy"
+COOKIEJAR = "cookiejar"
 
 # Distributed mode: the lease under which the worker took the request from the shared
 # frontier, and the mark of a request put back from a worker that did not finish it.

@@ -55,8 +55,9 @@ WARC_FSYNC = False
 # one) as a revisit record (identical-payload-digest) instead of a second copy; not for an
 # article URL new to the catalog (its text record would shadow the revisit in pywb).
 WARC_DEDUP = True
-# Keep Authorization, Cookie and Proxy-Authorization in request records
-# (they are sent, but left out of the archive unless this is True).
+# Keep Authorization and Cookie in request records (they are sent, but left out of the
+# archive unless this is True). Proxy-Authorization goes to the proxy only, never to the
+# origin, so it is never in a request record.
 WARC_KEEP_CREDENTIALS = False
 # Written into each file's warcinfo record.
 WARC_OPERATOR = ""
@@ -151,6 +152,31 @@ DISTRIBUTED_WORKER_TIMEOUT = 30
 # Redis are kept in ARCHIVE_DIR/frontier/ and pushed again when a worker next starts.
 DISTRIBUTED_REDIS_OUTAGE = 120
 
+# --- Proxies, cookies, Retry-After, bot walls (README "Real news sites") -----------------
+# Proxies are configured as in any Scrapy project: the http_proxy / https_proxy / no_proxy
+# environment variables or request.meta["proxy"] (HttpProxyMiddleware), and per site the
+# sources file's `proxy`. Schemes: http:// and https:// (TLS to the proxy; https:// origins
+# through a CONNECT tunnel), socks5:// (the crawler resolves names) and socks5h:// (the
+# proxy does); credentials in the URL (user:password@, percent-encoded).
+# A Netscape cookies.txt file (a browser session exported) whose cookies go with the
+# requests they match, for single-site runs; per site, the sources file's `cookies_file`.
+# Set-Cookie answers update the jar (Scrapy's CookiesMiddleware). "" for none.
+ARCHIVE_COOKIES_FILE = ""
+# A 429 or 503 with Retry-After holds that host's next request that long, at most this many
+# seconds (other hosts go on meanwhile); the retry itself is Scrapy's RetryMiddleware's.
+ARCHIVE_RETRY_AFTER_MAX = 300
+# A page whose clean text has fewer words than this share of what its metadata claims
+# (JSON-LD wordCount / articleBody) is a paywall stub (extract/dropped/paywall), as is a page
+# marked isAccessibleForFree=false whose text is under EXTRACT_PAYWALL_MIN_WORDS words.
+EXTRACT_PAYWALL_RATIO = 0.5
+EXTRACT_PAYWALL_MIN_WORDS = 150
+# AutoThrottle (off by default; -s AUTOTHROTTLE_ENABLED=True): adapts each host's delay to
+# its latency. For news sites: start at 1 s, never above 30 s, about one request in flight
+# per host. A site's crawl_delay (sources file) stays a floor it never goes below.
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
 # --- REPLAY_*: scrapy replay (pywb, in its own virtualenv) ------------------------
 REPLAY_PORT = 8080
 # pywb collection name: captures replay at http://127.0.0.1:PORT/COLLECTION/TIMESTAMP/URL
@@ -174,6 +200,10 @@ HTTPERROR_ALLOW_ALL = True
 # Items are processed one at a time per response; Scrapy's 100 costs ~1 ms/page.
 CONCURRENT_ITEMS = 16
 
+# Per-host download slots that hold: CONCURRENT_REQUESTS_PER_DOMAIN, DOWNLOAD_DELAY, the
+# sources file's crawl_delay and Retry-After, for every request (crawler/capture/downloader.py).
+DOWNLOADER = "crawler.capture.downloader.PoliteDownloader"
+
 # Only http(s), through the handler that keeps the raw exchange.
 DOWNLOAD_HANDLERS = {
     "http": "crawler.capture.handler.CapturingHttpDownloadHandler",
@@ -190,6 +220,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.recrawl.RecrawlMiddleware": 60,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
+    "crawler.middlewares.retry_after.RetryAfterMiddleware": 580,  # sees a 429/503 before RetryMiddleware
+    "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+    "crawler.middlewares.cookies.CookiesFileMiddleware": 700,  # Scrapy's, plus cookies.txt files
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,

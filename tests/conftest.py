@@ -26,13 +26,13 @@ def scrapy_command(*args: str) -> list[str]:
 
 
 def run_crawl(archive: Path, *spider_args: str, spider: str = "article", timeout: float = 180,
-              extra: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    """``scrapy crawl`` in a subprocess, from the repo root, into ``archive``."""
+              extra: tuple[str, ...] = (), env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """``scrapy crawl`` in a subprocess, from the repo root, into ``archive`` (``env``: more variables)."""
     cmd = scrapy_command("crawl", spider, "-s", f"ARCHIVE_DIR={archive}", *extra)
     for arg in spider_args:
         cmd += ["-a", arg]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+                          env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})})
 
 
 def run_stats(archive: Path, run: int = -1) -> dict:

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import gzip
 import random
+import ssl
+import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -88,6 +91,7 @@ class Route:
     hold: threading.Event | None = None  # answer only once this is set
     raw: bytes | None = None  # sent as the whole response, then the connection closes
     raw_then_hold: threading.Event | None = None  # with raw: stall after it until this is set
+    delay: float = 0.0  # seconds the server takes to answer (a slow page: requests overlap)
 
 
 @dataclass
@@ -96,18 +100,36 @@ class SeenRequest:
     path: str
     request_line: str
     headers: list[tuple[str, str]]
+    client_port: int = 0  # the port of the connection it came on (a proxy's, behind one)
+    when: float = 0.0  # time.monotonic() when its head arrived
 
 
 class LocalSite(LoopbackServer):
-    def __init__(self):
+    """``tls``: serve HTTPS with that server context instead of HTTP."""
+
+    def __init__(self, tls=None):
         self.routes: dict[str, Route] = {}
         self.prefix_routes: list[tuple[str, Route]] = []  # for paths not in routes
         self.failures_left: dict[str, int] = {}  # path -> answer 500 this many times first
         self.requests: list[SeenRequest] = []
+        # path -> function of the request giving its route (pages that depend on cookies, on the attempt…)
+        self.dynamic: dict[str, object] = {}
+        self.open_by_host: dict[str, int] = {}  # requests being answered now, by Host
+        self.max_open_by_host: dict[str, int] = {}  # the most answered at once
         self.seen = threading.Condition()
         self.released = threading.Event()  # lets /slow/story answer
         self.never = threading.Event()  # /hang answers only at stop()
         self.serve(self._handler_class(), ThreadingHTTPServer)
+        report = self.server.handle_error
+
+        def handle_error(request, client_address):  # a client that left mid-answer (killed crawls, cut bodies)
+            if not isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError):
+                report(request, client_address)
+
+        self.server.handle_error = handle_error
+        if tls is not None:  # the handshake happens in the handler's thread, on its first read
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
+            self.base = f"https://127.0.0.1:{self.port}"
         self._build_routes()
 
     def stopping(self) -> None:
@@ -189,12 +211,25 @@ class LocalSite(LoopbackServer):
                 pass
 
             def do_GET(self):
-                path = self.path.split("?", 1)[0]
+                host = (self.headers.get("Host") or "").rsplit(":", 1)[0]
                 with site.seen:
-                    site.requests.append(SeenRequest(self.command, self.path, self.requestline,
-                                                     list(self.headers.items())))
+                    site.open_by_host[host] = site.open_by_host.get(host, 0) + 1
+                    site.max_open_by_host[host] = max(site.max_open_by_host.get(host, 0), site.open_by_host[host])
+                try:
+                    self.answer()
+                finally:
+                    with site.seen:
+                        site.open_by_host[host] -= 1
+
+            def answer(self):
+                path = self.path.split("?", 1)[0]
+                seen = SeenRequest(self.command, self.path, self.requestline, list(self.headers.items()),
+                                   self.client_address[1], time.monotonic())
+                with site.seen:
+                    site.requests.append(seen)
                     site.seen.notify_all()
-                route = site.routes.get(path) or next(
+                dynamic = site.dynamic.get(path)
+                route = (dynamic(seen) if dynamic else None) or site.routes.get(path) or next(
                     (r for prefix, r in site.prefix_routes if self.path.startswith(prefix)), None)
                 with site.seen:
                     failing = site.failures_left.get(path, 0)
@@ -210,6 +245,8 @@ class LocalSite(LoopbackServer):
                     route = Route(304, "Not Modified", [("ETag", etag)])
                 if route.hold is not None:
                     route.hold.wait(60)
+                if route.delay:
+                    time.sleep(route.delay)  # the page is slow to make (what the test measures around)
                 if route.raw is not None:
                     self.wfile.write(route.raw)
                     self.wfile.flush()

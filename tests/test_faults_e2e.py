@@ -177,7 +177,8 @@ def test_redirect_loop_short_body_stalled_body_refused_404_and_retry(tmp_path, s
                                                               "-s", "REDIRECT_MAX_TIMES=5"))
     archive = tmp_path / "a"
     keep_archive(archive, hostile=True)
-    assert result.returncode == 0, result.stderr[-3000:]
+    # a host refused connections: reported as such, and the run failed (exit status 8)
+    assert result.returncode == 8, result.stderr[-3000:]
     loops = [r for r in warc_records(archive) if r[0] == "response" and "/loop/" in r[1]["WARC-Target-URI"]]
     assert len(loops) == 2  # each hop archived once; the loop back is a duplicate request, dropped
     stats = run_stats(archive)
@@ -189,10 +190,14 @@ def test_redirect_loop_short_body_stalled_body_refused_404_and_retry(tmp_path, s
                            for r in stalled)
     assert [r[2].get_statuscode() for r in responses_for(archive, "/flaky")] == ["500", "200"]
     assert [urlsplit_path(r["url"]) for r in _articles(archive)] == ["/flaky"]
-    # refused: its robots.txt is unreachable, so the host is not crawled (RFC 9309), and both are logged
+    # refused: its robots.txt is unreachable, so the host is not crawled (RFC 9309), and both are logged,
+    # the page as refused (not "Forbidden by robots.txt")
     assert stats["robotstxt/exception_count/DownloadConnectionRefusedError"] == 1
     assert f"robots.txt unreachable, disallowing the host: {refused.rsplit('/', 1)[0]}/robots.txt" in result.stderr
-    assert f"Not fetched {refused}" in result.stderr
+    refused_host = refused.split("/")[2]
+    assert f"Could not fetch {refused}: the host {refused_host} refuses connections" in result.stderr
+    assert stats["crawl/failed/DownloadConnectionRefusedError"] == 1
+    assert stats[f"crawl/unreachable/DownloadConnectionRefusedError/{refused_host}"] == 1
     assert stats["crawl/failed/DownloadTimeoutError"] == 1
     assert stats["extract/dropped/http_status"] == 1  # the 404
 

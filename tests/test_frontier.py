@@ -132,6 +132,20 @@ def test_workers_see_each_others_captures_and_revisions(server, tmp_path):
     two.close()
 
 
+def test_a_wall_stops_being_any_workers_last_capture(server, tmp_path):
+    one = SharedCatalog(Catalog(tmp_path / "one.sqlite"), server.client(), "wall-test")
+    two = SharedCatalog(Catalog(tmp_path / "two.sqlite"), server.client(), "wall-test")
+    one.add_capture(capture("https://a.example/paywalled", "<urn:uuid:stub>"))
+    assert two.last_capture("https://a.example/paywalled")["record_id"] == "<urn:uuid:stub>"
+    one.mark_blocked({"record_id": "<urn:uuid:stub>", "url": "https://a.example/paywalled", "reason": "paywall",
+                      "detail": "stub", "run_id": "R", "detected_at": "2026-01-01T00:00:01Z"})
+    assert two.last_capture("https://a.example/paywalled") is None  # fetched again, by any worker
+    assert two.last_ok_capture("https://a.example/paywalled") is None
+    assert [row["reason"] for row in one.local.blocked_captures()] == ["paywall"]
+    one.close()
+    two.close()
+
+
 def test_shared_catalog_keeps_rows_while_redis_is_away(server, tmp_path):
     catalog = SharedCatalog(Catalog(tmp_path / "c.sqlite"), redis.Redis(port=1, socket_connect_timeout=1),
                             "away-test")

@@ -170,12 +170,34 @@ def test_the_example_sources_file_loads():
     ("", r"no sites; add at least one \[sites\.NAME\] table"),
     ("[sites]\n", r"no sites"),
     ('[site.example]\nfeeds = ["https://e.com/rss"]\n', r"unknown top-level key\(s\) 'site'"),
+    (MINIMAL + 'proxy = "ftp://proxy.example:21"\n', r"\[sites\.example\] proxy: must be a proxy URL: http://"),
+    (MINIMAL + 'proxy = "socks5://:1080"\n', r"\[sites\.example\] proxy: must be a proxy URL"),
+    (MINIMAL + 'proxy = "http://proxy.example:port"\n', r"\[sites\.example\] proxy: must be a proxy URL"),
+    (MINIMAL + "proxy = 8080\n", r"\[sites\.example\] proxy: must be a proxy URL"),
+    (MINIMAL + 'cookies_file = "missing.txt"\n',
+     r"\[sites\.example\] cookies_file: .*missing\.txt: cannot read the cookies file"),
+    (MINIMAL + "cookies_file = 1\n", r"\[sites\.example\] cookies_file: must be the path of a cookies\.txt file"),
 ])
 def test_errors_name_the_file_site_and_key(tmp_path, text, message):
     path = write(tmp_path, text)
     with pytest.raises(SourcesError, match=message) as error:
         load_sources(path)
     assert str(error.value).startswith(f"{path}: ")
+
+
+def test_a_sites_proxy_and_cookies_file(tmp_path):
+    (tmp_path / "cookies").mkdir()
+    (tmp_path / "cookies" / "members.txt").write_text(".example.com\tTRUE\t/\tFALSE\t0\tsession\tabc\n")
+    site = load_one(tmp_path, MINIMAL + 'proxy = "socks5h://user:p%40ss@proxy.internal:1080"\n'
+                                        'cookies_file = "cookies/members.txt"\n')
+    assert site.proxy == "socks5h://user:p%40ss@proxy.internal:1080"
+    assert site.cookies_file == str((tmp_path / "cookies" / "members.txt").resolve())  # beside the sources file
+
+
+def test_a_malformed_cookies_file_is_named_with_its_line(tmp_path):
+    (tmp_path / "c.txt").write_text("# Netscape HTTP Cookie File\n.example.com\tTRUE\t/\tFALSE\tsoon\tsession\tabc\n")
+    with pytest.raises(SourcesError, match=r"cookies_file: .*c\.txt:2: the expiry must be Unix seconds, not 'soon'"):
+        load_one(tmp_path, MINIMAL + 'cookies_file = "c.txt"\n')
 
 
 def test_missing_file(tmp_path):

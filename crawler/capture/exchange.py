@@ -57,6 +57,10 @@ class BlockedAddress(WireError):
     """The host resolved to a private, loopback or otherwise non-public address."""
 
 
+class ProxyFailed(WireError):
+    """The proxy could not be reached, refused our credentials or the tunnel (not the origin's fault)."""
+
+
 def is_public_address(ip: str) -> bool:
     address = ipaddress.ip_address(ip.split("%", 1)[0])
     return address.is_global and not address.is_multicast
@@ -102,16 +106,34 @@ class RawExchange:
         return None
 
 
+# Never sent to the origin: framing is the client's, proxy credentials are the proxy's.
+_NOT_FORWARDED = (b"host", b"content-length", b"transfer-encoding", b"connection", b"proxy-authorization")
+
+
 def build_request_head(method: str, url: str, headers: list[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """The request as the origin receives it: origin-form target, no Proxy-Authorization."""
     parts = urlsplit(url)
     lines = [f"{method} {request_target(url)} HTTP/1.1".encode("ascii"), b"Host: " + host_header(parts)]
     for name, value in headers:
-        if name.lower() in (b"host", b"content-length", b"transfer-encoding", b"connection"):
+        if name.lower() in _NOT_FORWARDED:
             continue
         lines.append(name + b": " + value)
     if body or method in ("POST", "PUT", "PATCH"):
         lines.append(b"Content-Length: %d" % len(body))
     return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def forwarding_head(head: bytes, url: str, authorization: bytes | None) -> bytes:
+    """The same request for a forwarding HTTP proxy: absolute-form target (RFC 9112 3.2.2),
+    plus the proxy's Proxy-Authorization."""
+    request_line, _, rest = head.partition(b"\r\n")
+    method, _, _ = request_line.partition(b" ")
+    parts = urlsplit(url)
+    absolute = f"{parts.scheme}://".encode("ascii") + host_header(parts) + request_target(url).encode("ascii")
+    line = method + b" " + absolute + b" HTTP/1.1"
+    if authorization:
+        line += b"\r\nProxy-Authorization: " + authorization
+    return line + b"\r\n" + rest
 
 
 def request_target(url: str) -> str:

@@ -6,6 +6,12 @@ redirects, retries or robots decisions), including truncated ones (too large, ti
 out, connection lost) so that nothing the server sent is lost; what was written is
 carried on in ``request.meta[meta.CAPTURE]``. An exchange without a status line leaves
 its request and the bytes received in the archive, and fails.
+
+Proxies are configured the Scrapy way: ``request.meta["proxy"]`` (set by the spider, the
+sources file's per-site ``proxy``, or Scrapy's HttpProxyMiddleware from the ``http_proxy`` /
+``https_proxy`` / ``no_proxy`` environment variables), with credentials in the proxy URL or
+in the ``Proxy-Authorization`` header HttpProxyMiddleware makes of them. That header goes to
+the proxy only (crawler/capture/proxy.py), never to the origin or into the archive.
 """
 
 from __future__ import annotations
@@ -35,7 +41,13 @@ from .archive import Archive
 
 logger = logging.getLogger(__name__)
 
+
+class ProxyError(DownloadFailedError):
+    """The proxy could not be reached, or refused the credentials or the tunnel."""
+
+
 _ERRORS: list[tuple[type[wire.WireError], type[Exception]]] = [
+    (wire.ProxyFailed, ProxyError),
     (wire.ResolveFailed, CannotResolveHostError),
     (wire.ConnectFailed, DownloadConnectionRefusedError),
     (wire.ExchangeTimeout, DownloadTimeoutError),
@@ -73,16 +85,27 @@ class CapturingHttpDownloadHandler(BaseDownloadHandler):
             return True
         return host.lower() in getattr(self.crawler.spider, "start_hosts", ())
 
+    @staticmethod
+    def proxy(request: Request) -> wire.Proxy | None:
+        """The request's proxy (meta["proxy"]), with its Proxy-Authorization, if any."""
+        url = request.meta.get("proxy")
+        if not url:
+            return None
+        try:
+            return wire.Proxy.from_url(url, request.headers.get(b"Proxy-Authorization"))
+        except wire.ProxyFailed as exc:
+            raise NotSupported(f"{exc}: {request.url}") from None
+
     async def download_request(self, request: Request) -> Response:
-        if request.meta.get("proxy"):
-            raise NotSupported(f"proxies are not supported by the capturing handler: {request.url}")
+        proxy = self.proxy(request)
         timeout = request.meta.get("download_timeout", self.default_timeout)
         maxsize = request.meta.get("download_maxsize", self.default_maxsize)
+        # Proxy-Authorization is the proxy's (in ``proxy``): the client never sends it to the origin.
         headers = [(name, value) for name, values in request.headers.items() for value in values]
         request.meta.pop(meta.CAPTURE, None)  # a retry or redirect must not carry its predecessor's
         try:
             exchange = await self.client.fetch(
-                request.method, request.url, headers, request.body, timeout=timeout, maxsize=maxsize
+                request.method, request.url, headers, request.body, timeout=timeout, maxsize=maxsize, proxy=proxy
             )
         except wire.WireError as exc:
             if exc.exchange is not None:

@@ -13,6 +13,10 @@ back to the pool only when h11 says the response ended cleanly and not one
 byte more arrived, also while it waited idle: otherwise the bytes left on it
 would be read as the next request's response.
 
+Through a proxy (crawler/capture/proxy.py) the exchange kept is the one with the origin:
+``request_head`` is the request as the origin receives it (origin-form, no
+``Proxy-Authorization``), whatever went to a forwarding proxy.
+
 Knows HTTP only: nothing of Scrapy or WARC.
 """
 
@@ -21,11 +25,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import socket
 import ssl
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
+from .connect import open_connection
 from .exchange import (
     BlockedAddress,
     BodyTooLarge,
@@ -36,19 +40,22 @@ from .exchange import (
     HeaderTooLarge,
     NoResponse,
     ProtocolError,
+    ProxyFailed,
     RawExchange,
     ResolveFailed,
     WireError,
     build_request_head,
+    forwarding_head,
     is_public_address,
 )
+from .proxy import Proxy
 from .response_reader import ResponseReader
-from .stream import Connection, Stream
+from .stream import Connection
 
 __all__ = [  # the client, its exchange and its errors: what the download handler and tests use
     "BlockedAddress", "BodyTooLarge", "ConnectFailed", "DataLoss", "ExchangeTimeout", "FramingError",
-    "HeaderTooLarge", "HttpClient", "NoResponse", "ProtocolError", "RawExchange", "ResolveFailed", "WireError",
-    "is_public_address",
+    "HeaderTooLarge", "HttpClient", "NoResponse", "ProtocolError", "Proxy", "ProxyFailed", "RawExchange",
+    "ResolveFailed", "WireError", "is_public_address",
 ]
 
 logger = logging.getLogger(__name__)
@@ -79,7 +86,7 @@ class HttpClient:
         self.max_idle_per_origin = max_idle_per_origin
         self.max_header_lines = max_header_lines
         self.max_head_bytes = max_head_bytes
-        self._idle: dict[tuple[str, str, int], list[Connection]] = {}
+        self._idle: dict[tuple[str, str, str, int], list[Connection]] = {}  # (proxy key or "", origin)
         self._tls = ssl.create_default_context()
         if not verify_certificates:
             # An archive keeps what was served, even behind a broken certificate.
@@ -102,20 +109,25 @@ class HttpClient:
         *,
         timeout: float = 180.0,
         maxsize: int = 0,
+        proxy: Proxy | None = None,
     ) -> RawExchange:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ProtocolError(f"unsupported URL {url!r}")
-        origin = (parts.scheme, parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-        head = build_request_head(method, url, headers, body)
+        origin = (proxy.key if proxy else "", parts.scheme, parts.hostname,
+                  parts.port or (443 if parts.scheme == "https" else 80))
+        head = build_request_head(method, url, headers, body)  # what the origin receives: archived
+        sent = head
+        if proxy is not None and proxy.forwards_http and parts.scheme == "http":
+            sent = forwarding_head(head, url, proxy.authorization)  # what the proxy receives
         for attempt in (1, 2):
-            conn = await self._connection(origin, timeout)
+            conn = await self._connection(origin, timeout, proxy)
             exchange = RawExchange(url=url, started=dt.datetime.now(dt.UTC), request_head=head,
                                    request_body=body, method=method, ip_address=conn.ip_address)
             reader = ResponseReader(conn.stream, exchange, maxsize, self.max_header_lines, self.max_head_bytes)
             try:
                 async with asyncio.timeout(timeout):
-                    conn.stream.transport.write(head + body)
+                    conn.stream.transport.write(sent + body)
                     keep = await reader.read()
             except TimeoutError:
                 conn.close()
@@ -139,6 +151,9 @@ class HttpClient:
                     exchange.truncated = "disconnect"
                     raise DataLoss(f"connection lost mid-response: {exc}", exchange) from exc
                 raise NoResponse(f"connection lost before a response: {exc!r}", exchange) from exc
+            if sent is not head and exchange.status == 407:  # the forwarding proxy's own answer
+                conn.close()
+                raise ProxyFailed(f"the proxy {proxy} refused our credentials (407) for {url}")
             if keep:
                 self._release(origin, conn)
             else:
@@ -146,7 +161,8 @@ class HttpClient:
             return exchange
         raise AssertionError("unreachable")
 
-    async def _connection(self, origin: tuple[str, str, int], timeout: float) -> Connection:
+    async def _connection(self, origin: tuple[str, str, str, int], timeout: float,
+                          proxy: Proxy | None = None) -> Connection:
         idle = self._idle.get(origin, [])
         while idle:
             conn = idle.pop()
@@ -156,40 +172,14 @@ class HttpClient:
                 return conn
             if conn.stream.dirty and conn.stream.buffer:
                 logger.warning("%d unexpected bytes arrived on an idle connection to %s:%s: closed",
-                               len(conn.stream.buffer), origin[1], origin[2])
+                               len(conn.stream.buffer), origin[2], origin[3])
             conn.close()
-        scheme, host, port = origin
-        loop = asyncio.get_running_loop()
-        limit = min(timeout, self.connect_timeout)
-        try:
-            async with asyncio.timeout(limit):
-                infos = await (self.resolve(host, port) if self.resolve
-                               else loop.getaddrinfo(host, port, type=socket.SOCK_STREAM))
-        except (socket.gaierror, TimeoutError) as exc:
-            raise ResolveFailed(f"cannot resolve {host}: {exc}") from exc
-        last_error: Exception | None = None
-        if self.may_connect is not None:
-            allowed = [info for info in infos if self.may_connect(host, info[4][0])]
-            if not allowed:
-                raise BlockedAddress(f"{host} resolves to {infos[0][4][0]}, a non-public address the crawl "
-                                     f"did not start on (ARCHIVE_ALLOW_PRIVATE allows it)")
-            infos = allowed
-        for family, _, _, _, sockaddr in infos:
-            ip = sockaddr[0]
-            try:
-                async with asyncio.timeout(limit):
-                    _, stream = await loop.create_connection(
-                        Stream, ip, port, family=family,
-                        ssl=self._tls if scheme == "https" else None,
-                        server_hostname=host if scheme == "https" else None,
-                    )
-            except (OSError, TimeoutError, ssl.SSLError) as exc:
-                last_error = exc
-                continue
-            return Connection(stream, ip)
-        raise ConnectFailed(f"cannot connect to {host}:{port}: {last_error!r}")
+        _, scheme, host, port = origin
+        return await open_connection(scheme, host, port, proxy=proxy, tls=self._tls,
+                                     limit=min(timeout, self.connect_timeout), resolve=self.resolve,
+                                     may_connect=self.may_connect)
 
-    def _release(self, origin: tuple[str, str, int], conn: Connection) -> None:
+    def _release(self, origin: tuple[str, str, str, int], conn: Connection) -> None:
         idle = self._idle.setdefault(origin, [])
         if len(idle) >= self.max_idle_per_origin:
             conn.close()

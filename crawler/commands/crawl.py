@@ -14,6 +14,7 @@ import sys
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.discovery.cookies import CookiesFileError, load_cookies
 from crawler.distributed import seeds
 from crawler.exit_status import ExitStatus
 from pipelines.storage.catalog import Catalog, CatalogError
@@ -27,6 +28,16 @@ def apply_argument_settings(settings, spider_class, spargs) -> None:
     if from_arguments is not None:
         for name, value in from_arguments(**spargs).items():
             settings.set(name, value, priority="project")
+
+
+def check_settings(settings) -> None:
+    """Settings that name files: a bad one is a one-line usage error before anything is fetched."""
+    cookies_file = settings.get("ARCHIVE_COOKIES_FILE")
+    if cookies_file:
+        try:
+            load_cookies(cookies_file)
+        except CookiesFileError as exc:
+            raise UsageError(f"ARCHIVE_COOKIES_FILE: {exc}", print_help=False) from None
 
 
 class Command(ScrapyCrawlCommand):
@@ -58,6 +69,7 @@ class Command(ScrapyCrawlCommand):
         worker_only = self.settings.getbool("DISTRIBUTED") and not opts.spargs
         if check is not None and not worker_only:
             check(**opts.spargs)  # raises UsageError
+        check_settings(self.settings)
         if not self._catalog_opens():
             return
         spider_args = opts.spargs

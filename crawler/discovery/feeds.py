@@ -24,6 +24,8 @@ from crawler.discovery.sitemaps import declares_xml_entities, is_http_url
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+# Where feeds usually are when a page announces none (WordPress, Blogger-style, static sites).
+CONVENTIONAL_FEED_PATHS = ("/feed", "/rss", "/rss.xml", "/feed.xml", "/atom.xml", "/index.xml")
 SNIFF_SIZE = 4096  # the root element of a feed comes after at most a declaration, comments and a DOCTYPE
 FEED_CONTENT_TYPES = frozenset({
     "application/rss+xml", "application/x-rss+xml", "application/atom+xml", "application/rdf+xml",

@@ -31,6 +31,21 @@ UTF8_BOM = codecs.BOM_UTF8
 WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
+# Where sitemaps usually are when robots.txt names none (as ultimate-sitemap-parser and trafilatura look).
+CONVENTIONAL_SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/news-sitemap.xml", "/sitemap-news.xml")
+
+
+def is_home_page(url: str) -> bool:
+    """A site's home page (``https://example.com/``), what users type: its sitemaps are to be found."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
+
+
+def site_root(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 class SitemapError(ValueError):
     """The body is not a sitemap that can be used safely; the message says what is wrong."""
 

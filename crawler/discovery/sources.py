@@ -19,10 +19,13 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from .cookies import CookiesFileError, load_cookies
+
 logger = logging.getLogger(__name__)
 
 SITE_KEYS = frozenset({"allowed_domains", "sitemaps", "feeds", "start_urls", "follow", "deny", "article_pattern",
-                       "depth", "crawl_delay", "since", "extract"})
+                       "depth", "crawl_delay", "since", "extract", "proxy", "cookies_file"})
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 EXTRACT_KEYS = frozenset({"prune_xpaths", "junk_patterns"})
 SITE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")  # usable on a command line and in file names
 HOSTNAME = re.compile(r"(?=.{1,253}\Z)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\Z")
@@ -47,6 +50,8 @@ class SourceSite:
     since: datetime.date | None = None  # sitemap and feed entries older than this are ignored
     prune_xpaths: tuple[str, ...] = ()  # removed from the page before text extraction
     junk_patterns: tuple[re.Pattern[str], ...] = ()  # lines/paragraphs of extracted text to drop
+    proxy: str | None = None  # every request of the site goes through it (request.meta["proxy"])
+    cookies_file: str | None = None  # Netscape cookies.txt, absolute path: the site's cookie jar starts with it
 
     def allows(self, url: str) -> bool:
         """Whether a link may be followed: it matches a ``follow`` pattern (when there are any) and no ``deny``."""
@@ -176,6 +181,8 @@ class _SiteReader:
             prune_xpaths=tuple(self.xpath(xpath) for xpath in self.strings(extract, "prune_xpaths", "extract.")),
             junk_patterns=tuple(self.regex(pattern, "extract.junk_patterns")
                                 for pattern in self.strings(extract, "junk_patterns", "extract.")),
+            proxy=self.proxy(table),
+            cookies_file=self.cookies_file(table),
         )
         for url in site.start_urls:
             if not site.is_allowed_domain(url):  # Scrapy's offsite filter would drop every link it yields
@@ -212,6 +219,35 @@ class _SiteReader:
             if not HOSTNAME.match(domain):
                 raise self.error("allowed_domains", f"not a lower-case host name (no scheme, port or path): {domain!r}")
         return tuple(dict.fromkeys(domains))
+
+    def proxy(self, table: dict) -> str | None:
+        value = table.get("proxy")
+        if value is None:
+            return None
+        problem = "must be a proxy URL: http://, https://, socks5:// or socks5h://[user:password@]host:port"
+        if not isinstance(value, str):
+            raise self.error("proxy", problem)
+        parts = urlsplit(value.strip())
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a bad port
+        except ValueError:
+            raise self.error("proxy", problem) from None
+        if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
+            raise self.error("proxy", problem)
+        return value.strip()
+
+    def cookies_file(self, table: dict) -> str | None:
+        value = table.get("cookies_file")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            raise self.error("cookies_file", f"must be the path of a cookies.txt file, not {_type_name(value)}")
+        path = (self.path.parent / value.strip()).resolve()  # relative to the sources file
+        try:
+            load_cookies(path)
+        except CookiesFileError as exc:
+            raise self.error("cookies_file", str(exc)) from None
+        return str(path)
 
     def regex(self, pattern: str, key: str) -> re.Pattern[str]:
         try:

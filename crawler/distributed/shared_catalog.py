@@ -5,7 +5,9 @@ lookups that must see all workers' captures are answered:
 
 - ``original_capture``: a payload archived by any worker becomes a revisit;
 - ``last_capture`` / ``last_ok_capture``: recrawl age and conditional headers;
-- ``latest_revision``: unchanged filter and revision numbers.
+- ``latest_revision``: unchanged filter and revision numbers;
+- ``mark_blocked``: a capture that was a wall (bot challenge, consent, paywall) stops being
+  any worker's last capture of its URL, so the URL is fetched again.
 
 The full rows are kept in Redis lists too, so that ``scrapy frontier
 --export-catalog PATH`` can write the complete catalog of all machines.
@@ -45,6 +47,15 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return 1
 """
 
+# Lua: forget a URL's entry in each hash when it is the given capture (a wall).
+_FORGET_CAPTURE = """
+for _, key in ipairs(KEYS) do
+  local raw = redis.call('HGET', key, ARGV[1])
+  if raw and cjson.decode(raw)['record_id'] == ARGV[2] then redis.call('HDEL', key, ARGV[1]) end
+end
+return 1
+"""
+
 
 class CatalogKeys:
     def __init__(self, prefix: str):
@@ -70,6 +81,7 @@ class SharedCatalog(CatalogIndex):
         self.url = url
         self.backlog: list[tuple[str, dict]] = []
         self._set_newer = server.register_script(_SET_NEWER)
+        self._forget_capture = server.register_script(_FORGET_CAPTURE)
         self._warned = False
         self._down_until = 0.0
 
@@ -102,6 +114,10 @@ class SharedCatalog(CatalogIndex):
         self._share("capture", dict(row))
         return rowid
 
+    def mark_blocked(self, row: Mapping[str, object]) -> None:
+        self.local.mark_blocked(row)
+        self._share("blocked", dict(row))
+
     def _share(self, kind: str, row: dict) -> None:
         self.backlog.append((kind, row))
         self.flush()
@@ -112,7 +128,8 @@ class SharedCatalog(CatalogIndex):
         try:
             while self.backlog:
                 kind, row = self.backlog[0]
-                (self._write_article if kind == "article" else self._write_capture)(row)
+                {"article": self._write_article, "capture": self._write_capture,
+                 "blocked": self._write_blocked}[kind](row)
                 self.backlog.pop(0)
         except redis.RedisError as exc:
             self._failed(exc, "sharing a catalog row")
@@ -146,6 +163,9 @@ class SharedCatalog(CatalogIndex):
                     pipe.hsetnx(self.keys.originals, digest, data)
                     pipe.hsetnx(self.keys.originals, f"{digest} {url}", data)
             pipe.execute()
+
+    def _write_blocked(self, row: dict) -> None:
+        self._forget_capture(keys=[self.keys.last_capture, self.keys.last_ok], args=[row["url"], row["record_id"]])
 
     # -- lookups: every worker's rows, else this worker's file ---------------------------
     def _get(self, key: str, field: str) -> dict | None:

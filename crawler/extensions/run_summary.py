@@ -60,6 +60,13 @@ class RunSummary:
                 json.dump(summary, out, indent=2, sort_keys=True, default=str)
         except OSError as exc:  # a full disk must not hide the exit status
             logger.error("Could not write the run summary %s: %s", path, exc)
+        for host, errors in summary["unreachable_hosts"].items():
+            logger.error("Host %s could not be reached: %s", host, ", ".join(f"{e} ({n})" for e, n in errors.items()))
+        for host, reasons in summary["blocked_hosts"].items():
+            logger.warning("Host %s answered with walls instead of articles: %s (fetched again next run)", host,
+                           ", ".join(f"{reason} ({n})" for reason, n in reasons.items()))
+        for host, kinds in summary["undiscovered"].items():
+            logger.warning("Host %s: no %s found from the home page", host, " or ".join(kinds))
         log = logger.info if code == ExitStatus.OK else logger.error
         log("Run %s: %s, %d archived, %d unchanged, %d errors -> exit status %d (summary: %s)",
             run_id, reason, summary["archived"], summary["unchanged"], summary["errors"], code, path)

@@ -6,7 +6,13 @@ they all await one shared Deferred whose first callback swallows the result.
 Here every waiter gets its own Deferred.
 
 RFC 9309, 2.3.1: a 4xx robots.txt (or too many redirects) means no restrictions; a 5xx, or a
-robots.txt that cannot be fetched at all, means complete disallow.
+robots.txt that cannot be fetched at all, means complete disallow. A robots.txt that cannot be
+fetched at all (the host does not resolve, refuses connections, the proxy fails) makes every
+request to the host fail with ``drops.HostNotCrawled`` naming that cause, not "Forbidden by
+robots.txt": the page would have met the same error.
+
+The robots.txt request goes through the same proxy as the request that needed it (a site's
+``proxy`` in the sources file) and waits in the host's download slot like any other request.
 """
 
 from __future__ import annotations
@@ -20,6 +26,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
+
+from crawler import meta
+from crawler.drops import HostNotCrawled
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +46,7 @@ class StrictRobotsTxtMiddleware:
         self.robots_user_agent = robots_user_agent
         self._parsers: dict[str, object | None] = {}
         self._waiters: dict[str, list[Deferred]] = {}
+        self._unfetchable: dict[str, tuple[str, str]] = {}  # netloc -> (error name, message)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -54,6 +64,10 @@ class StrictRobotsTxtMiddleware:
         if request.meta.get("dont_obey_robotstxt"):
             return
         parser = await self.robot_parser(request)
+        unfetchable = self._unfetchable.get(urlparse_cached(request).netloc)
+        if unfetchable is not None:
+            error, message = unfetchable
+            raise HostNotCrawled(f"{message} (its robots.txt could not be fetched): {request.url}", error)
         if parser is None:
             return
         agent = self.robots_user_agent or request.headers.get(b"User-Agent", self.user_agent)
@@ -73,17 +87,26 @@ class StrictRobotsTxtMiddleware:
             self._waiters[netloc].append(waiter)
             return await maybe_deferred_to_future(waiter)
         self._waiters[netloc] = []
-        parser = await self._fetch(f"{url.scheme}://{netloc}/robots.txt")
+        parser = await self._fetch(f"{url.scheme}://{netloc}/robots.txt", request)
         self._parsers[netloc] = parser
         for waiter in self._waiters.pop(netloc):
             waiter.callback(parser)
         return parser
 
-    async def _fetch(self, robots_url: str):
+    async def _fetch(self, robots_url: str, needed_by: Request):
+        robots_meta = {"dont_obey_robotstxt": True}
+        headers = {}
+        if meta.PROXY in needed_by.meta:  # the same way out as the page (a site's proxy)
+            robots_meta[meta.PROXY] = needed_by.meta[meta.PROXY]
+            if b"Proxy-Authorization" in needed_by.headers:  # HttpProxyMiddleware moved the credentials there
+                headers[b"Proxy-Authorization"] = needed_by.headers[b"Proxy-Authorization"]
+                if "_auth_proxy" in needed_by.meta:
+                    robots_meta["_auth_proxy"] = needed_by.meta["_auth_proxy"]
         request = Request(
             robots_url,
             priority=self.DOWNLOAD_PRIORITY,
-            meta={"dont_obey_robotstxt": True},
+            meta=robots_meta,
+            headers=headers,
             callback=NO_CALLBACK,
         )
         self.stats.inc_value("robotstxt/request_count")
@@ -94,8 +117,10 @@ class StrictRobotsTxtMiddleware:
             # meet the same refusal themselves, with its own reason.
             return None
         except Exception as exc:
-            logger.error("robots.txt unreachable, disallowing the host: %s (%r)", robots_url, exc)
+            logger.error("robots.txt unreachable, disallowing the host: %s (%s: %s)", robots_url,
+                         type(exc).__name__, exc)
             self.stats.inc_value(f"robotstxt/exception_count/{type(exc).__name__}")
+            self._unfetchable[urlparse_cached(request).netloc] = (type(exc).__name__, str(exc) or type(exc).__name__)
             return self._build(DISALLOW_ALL)
         status = response.status
         self.stats.inc_value(f"robotstxt/response_status_count/{status}")

@@ -42,6 +42,12 @@ SUMMARY_FIELDS = (
     ("Errors", "errors"), ("WARC records", "warc_records"), ("WARC revisit records", "warc_revisits"),
 )
 
+_UNREACHABLE = {"CannotResolveHostError": "cannot be resolved (DNS)",
+                "DownloadConnectionRefusedError": "refuses connections"}
+_WALLS = {"challenge": "bot challenge instead of the article", "consent": "cookie-consent page instead of the article",
+          "paywall": "paywall stub instead of the article"}
+_UNDISCOVERED = {"sitemap": "no sitemap found from the home page", "feed": "no feed found from the page"}
+
 _ARTICLES_WITH_DATE = ("SELECT a.*, c.fetched_at AS warc_date FROM articles a "
                        "LEFT JOIN captures c ON c.record_id = a.response_record_id ")
 
@@ -94,6 +100,19 @@ class ReportData:
         """(error, count), most frequent first."""
         by_type = (self.summary or {}).get("errors_by_type") or {}
         return sorted(by_type.items(), key=lambda kv: (-kv[1] if isinstance(kv[1], int) else 0, kv[0]))
+
+    @property
+    def attention_hosts(self) -> list[dict]:
+        """Hosts that could not be reached, put walls in articles' places, or led to no sitemap or
+        feed: {host, what, count}, in that order, then by host."""
+        summary = self.summary or {}
+        rows = []
+        for key, describe in (("unreachable_hosts", _UNREACHABLE), ("blocked_hosts", _WALLS),
+                              ("undiscovered", _UNDISCOVERED)):
+            for host, kinds in sorted((summary.get(key) or {}).items()):
+                for kind, count in sorted(kinds.items()):
+                    rows.append({"host": host, "what": describe.get(kind, kind), "count": count})
+        return rows
 
     @property
     def sites(self) -> Sites:

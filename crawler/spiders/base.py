@@ -6,15 +6,19 @@ from __future__ import annotations
 import logging
 
 import scrapy
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import CannotResolveHostError, DownloadConnectionRefusedError, IgnoreRequest
+from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import meta
 from crawler.discovery.inputs import allowed_hosts, parse_url_arguments
-from crawler.drops import AlreadyArchived
+from crawler.drops import AlreadyArchived, HostNotCrawled
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)
 
+# Errors that mean the host cannot be reached at all: listed by host in the run summary and
+# report (crawl/unreachable/<error>/<host>), and the run fails (exit status 8).
+UNREACHABLE = (CannotResolveHostError.__name__, DownloadConnectionRefusedError.__name__)
 
 
 class ArchiveSpider(scrapy.Spider):
@@ -47,14 +51,26 @@ class ArchiveSpider(scrapy.Spider):
 
     def failed(self, failure):
         url = failure.request.url
+        stats = self.crawler.stats
         if failure.check(AlreadyArchived):
             logger.debug("%s", failure.value)
             return
-        if failure.check(IgnoreRequest):  # robots.txt or scope: by design, not a fault
-            self.crawler.stats.inc_value("crawl/ignored")
+        if failure.check(HostNotCrawled):  # its robots.txt met the error the page would have met
+            error = failure.value.error
+        elif failure.check(IgnoreRequest):  # robots.txt or scope: by design, not a fault
+            stats.inc_value("crawl/ignored")
             logger.warning("Not fetched %s: %s", url, failure.getErrorMessage())
             return
-        self.crawler.stats.inc_value(f"crawl/failed/{type(failure.value).__name__}")
+        else:
+            error = type(failure.value).__name__
+        stats.inc_value(f"crawl/failed/{error}")
+        parts = urlparse_cached(failure.request)
+        host = f"{parts.hostname}:{parts.port}" if parts.port else (parts.hostname or "")
+        if error in UNREACHABLE:
+            stats.inc_value(f"crawl/unreachable/{error}/{host}")
+            what = "cannot be resolved" if error == CannotResolveHostError.__name__ else "refuses connections"
+            logger.error("Could not fetch %s: the host %s %s (%s)", url, host, what, failure.getErrorMessage())
+            return
         logger.error("Could not fetch %s: %s", url, failure.getErrorMessage())
 
 
@@ -75,6 +91,9 @@ def article_from_response(response) -> Article:
         state=response.meta.get(meta.STATE),
         conditional=bool(capture.get("conditional")),
         truncated="dataloss" in response.flags,
+        headers={name.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+                 for name, values in response.headers.items()},
+        capture_record_id=capture.get("record_id"),
         discovered_via=source.get("discovered_via"),
         source_title=source.get("title"),
         source_published=source.get("published"),

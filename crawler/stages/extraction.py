@@ -1,8 +1,15 @@
 """ExtractionStage (ITEM_PIPELINES 300): clean text and metadata, in worker processes;
-pages that are not articles are dropped with a reason."""
+pages that are not articles are dropped with a reason.
+
+Walls (pipelines/extraction/walls.py): a bot challenge, a page that is only a consent form or a
+paywall stub is dropped as ``challenge`` / ``consent`` / ``paywall`` with a WARNING naming the URL,
+counted per host (``extract/walls/<reason>/<host>``, listed in the run summary and report), and
+its capture is marked in the catalog (``blocked_captures``) so that the URL is not archived by
+it: the next run fetches it again."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import sqlite3
@@ -13,7 +20,7 @@ from scrapy import signals
 
 from crawler import drops
 from crawler.capture.archive import Archive
-from pipelines.extraction import site_lines
+from pipelines.extraction import site_lines, walls
 from pipelines.extraction.extract import looks_like_html
 from pipelines.extraction.learner import RepeatedLineLearner
 from pipelines.extraction.pool import ExtractionPool, ExtractionTimedOut, WorkerCrashed
@@ -45,7 +52,8 @@ class ExtractionStage:
     def __init__(self, stats, min_chars: int, content_types: list[str], max_bytes: int = 0, *,
                  site_rules=None, learner: RepeatedLineLearner | None = None, archive: Archive | None = None,
                  function: str = "pipelines.extraction.extract.extract_article", pool: ExtractionPool | None = None,
-                 fingerprint: bool = False):
+                 fingerprint: bool = False, persist_lines: bool = True, paywall_ratio: float = 0.5,
+                 paywall_min_words: int = 150):
         self.function_path = function
         self.fingerprint = fingerprint  # for the stories stage: made in the worker, off the reactor
         self.pool = pool  # None: extract in the reactor thread
@@ -56,7 +64,10 @@ class ExtractionStage:
         self.content_types = tuple(t.lower() for t in content_types)
         self.site_rules = dict(site_rules or {})
         self.learner = learner
-        self.archive = archive  # keeps the learner's counts (EXTRACT_REPEATED_LINES_PERSIST), or None
+        self.archive = archive  # where walls are marked; keeps the learner's counts when persist_lines
+        self.persist_lines = persist_lines and learner is not None
+        self.paywall_ratio = paywall_ratio
+        self.paywall_min_words = paywall_min_words
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -72,9 +83,10 @@ class ExtractionStage:
         stage = cls(
             crawler.stats, settings.getint("EXTRACT_MIN_CHARS"), settings.getlist("EXTRACT_CONTENT_TYPES"),
             settings.getint("EXTRACT_MAX_BYTES"), site_rules=site_rules_from(settings.getdict("EXTRACT_SITE_RULES")),
-            learner=learner, archive=crawler.get_extension(Archive) if persist else None,
+            learner=learner, archive=crawler.get_extension(Archive), persist_lines=persist,
             function=settings.get("EXTRACT_FUNCTION"), pool=extraction_pool(settings),
-            fingerprint=settings.getbool("STORIES_ENABLED"),
+            fingerprint=settings.getbool("STORIES_ENABLED"), paywall_ratio=settings.getfloat("EXTRACT_PAYWALL_RATIO"),
+            paywall_min_words=settings.getint("EXTRACT_PAYWALL_MIN_WORDS"),
         )
         # after the Archive's own handler (extensions connect first): its catalog is open
         crawler.signals.connect(stage.spider_opened, signal=signals.spider_opened)
@@ -84,7 +96,7 @@ class ExtractionStage:
         extra = getattr(spider, "extract_site_rules", None)
         if extra:  # the spider knows more sites (sources spider): its rules join the settings' ones
             self.site_rules = site_rules_from(self.site_rules, extra)
-        if self.archive is not None and self.archive.local_catalog is not None:
+        if self.persist_lines and self.archive is not None and self.archive.local_catalog is not None:
             hosts = site_lines.load(self.archive.local_catalog.site_lines, self.learner)
             logger.info("Loaded repeated-line counts for %d hosts", hosts)
 
@@ -93,7 +105,7 @@ class ExtractionStage:
             self.stats.set_value("extract/pool/max_pending", self.pool.max_pending_seen)
             self.stats.set_value("extract/pool/restarts", self.pool.restarts)
             self.pool.close()
-        if self.archive is not None and self.archive.local_catalog is not None:
+        if self.persist_lines and self.archive is not None and self.archive.local_catalog is not None:
             try:
                 hosts = site_lines.save(self.archive.local_catalog.site_lines, self.learner)
             except sqlite3.Error as exc:
@@ -112,6 +124,9 @@ class ExtractionStage:
             article, story_fingerprint = await self._extract(adapter["body"], url, host)
             self._apply(adapter, article, host)
             adapter["story_fingerprint"] = story_fingerprint
+        except drops.Wall as wall:
+            self._blocked(adapter, wall)
+            raise drops.counted(self.stats, wall) from None
         except drops.NotAnArticle as drop:
             raise drops.counted(self.stats, drop) from None
         finally:
@@ -140,11 +155,15 @@ class ExtractionStage:
     def _check(self, adapter: ItemAdapter) -> None:
         """What can be decided without extracting: status, content type, size, binary bodies."""
         url, status = adapter["url"], adapter["status"]
+        media_type = adapter["content_type"].split(";", 1)[0].strip().lower()
+        if not media_type or media_type in self.content_types:  # before the status: challenges come as 403/503
+            challenge = walls.challenge(status, adapter.get("headers") or {}, adapter["body"])
+            if challenge:
+                raise drops.Challenge(f"bot challenge ({challenge}), archived, fetched again next run: {url}")
         if not 200 <= status < 300:
             raise drops.HttpErrorStatus(f"HTTP {status}: {url}")
         if adapter.get("truncated"):
             raise drops.Truncated(f"incomplete body ({len(adapter['body'])} bytes received): {url}")
-        media_type = adapter["content_type"].split(";", 1)[0].strip().lower()
         if media_type and media_type not in self.content_types:
             raise drops.NotHtml(f"{media_type or 'no content type'}: {url}")
         body = adapter["body"]
@@ -155,7 +174,9 @@ class ExtractionStage:
 
     def _apply(self, adapter: ItemAdapter, article, host: str) -> None:
         url = adapter["url"]
-        if article is None or not article.text:
+        text = article.text if article is not None else ""
+        self._check_walls(adapter["body"], text or "", url, short=len(text or "") < self.min_chars)
+        if not text:
             raise drops.NoArticleText(f"no article text: {url}")
         if self.learner is not None and host:
             # one story under several URLs (tracking parameters, AMP) is one page for the learner
@@ -164,3 +185,32 @@ class ExtractionStage:
             raise drops.TextTooShort(f"{len(article.text)} chars < EXTRACT_MIN_CHARS={self.min_chars}: {url}")
         for name in EXTRACTED_FIELDS:
             adapter[name] = getattr(article, name)
+
+    def _check_walls(self, body: bytes, text: str, url: str, *, short: bool) -> None:
+        """A challenge served as 200, a consent form or a paywall stub in the article's place (after
+        extraction: they are told by the text)."""
+        challenge = walls.challenge_markup(body) if short else None
+        if challenge:
+            raise drops.Challenge(f"bot challenge ({challenge}), archived, fetched again next run: {url}")
+        if walls.is_consent_only(body, text, short=short):
+            raise drops.ConsentWall(f"only a cookie-consent form, archived, fetched again next run: {url}")
+        stub = text and walls.paywall(walls.claims(body), text, ratio=self.paywall_ratio,
+                                      min_words=self.paywall_min_words)
+        if stub:
+            raise drops.Paywall(f"paywall stub ({stub}), archived, fetched again next run: {url}")
+
+    def _blocked(self, adapter: ItemAdapter, wall: drops.Wall) -> None:
+        """Count the wall by host and mark its capture, so that the URL is not archived by it."""
+        url = adapter["url"]
+        host = urlsplit(url).hostname or ""
+        self.stats.inc_value(f"extract/walls/{wall.reason}/{host}")
+        record_id = adapter.get("capture_record_id")
+        catalog = self.archive.catalog if self.archive is not None else None
+        if not record_id or catalog is None:
+            return
+        try:
+            catalog.mark_blocked({"record_id": record_id, "url": url, "reason": wall.reason, "detail": str(wall),
+                                  "run_id": self.archive.run_id,
+                                  "detected_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        except sqlite3.Error as exc:
+            logger.error("Could not mark the %s capture of %s in the catalog: %s", wall.reason, url, exc)

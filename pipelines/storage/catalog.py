@@ -3,6 +3,8 @@
 - ``articles``: one row per archived article *revision*, linked to its WARC records.
 - ``captures``: one row per HTTP exchange written to a WARC (response or revisit),
   the index behind recrawl decisions, conditional requests and payload dedup.
+- ``blocked_captures``: captures that were bot challenges, consent or paywall pages; they are
+  archived but never count as archived for recrawl (``mark_blocked``).
 - ``stories``, ``site_lines``, ``fulltext``: the gateways to the other tables.
 
 Every table is declared in ``schema``. WAL mode and a busy timeout so that a reader
@@ -40,10 +42,14 @@ CAPTURE_COLUMNS = (
     "truncated", "conditional",
 )
 
+BLOCKED_COLUMNS = ("record_id", "url", "reason", "detail", "run_id", "detected_at")
+
 # A capture that counts as archived for recrawl decisions: complete, and a 2xx or a 304
 # that answered our conditional request. Failed, truncated and refused exchanges are
 # archived too, but fetched again next run.
 COMPLETE = "(truncated IS NULL AND (status BETWEEN 200 AND 299 OR (status = 304 AND conditional = 1)))"
+# ... and not a wall (a bot challenge, consent or paywall page in the article's place).
+NOT_BLOCKED = "record_id NOT IN (SELECT record_id FROM blocked_captures)"
 
 
 def is_complete(row: Mapping[str, object]) -> bool:
@@ -98,6 +104,7 @@ class CatalogIndex(Protocol):
     def last_capture(self, url: str) -> Row | None: ...
     def last_ok_capture(self, url: str) -> Row | None: ...
     def original_capture(self, payload_digest: str, url: str) -> Row | None: ...
+    def mark_blocked(self, row: Row) -> None: ...
     def close(self) -> None: ...
 
 
@@ -165,14 +172,14 @@ class Catalog(CatalogIndex):
         """The newest complete capture of a URL (as fetched, or as the canonical URL of an article)."""
         return self.db.execute(
             f"SELECT * FROM captures WHERE (url = ? OR url IN (SELECT url FROM articles WHERE canonical_url = ?))"
-            f" AND {COMPLETE} ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            f" AND {COMPLETE} AND {NOT_BLOCKED} ORDER BY fetched_at DESC, id DESC LIMIT 1",
             (url, url),
         ).fetchone()
 
     def last_ok_capture(self, url: str) -> sqlite3.Row | None:
         """The newest complete 200 of a URL: where conditional request headers come from."""
         return self.db.execute(
-            "SELECT * FROM captures WHERE url = ? AND status = 200 AND truncated IS NULL"
+            f"SELECT * FROM captures WHERE url = ? AND status = 200 AND truncated IS NULL AND {NOT_BLOCKED}"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1",
             (url,),
         ).fetchone()
@@ -187,6 +194,18 @@ class Catalog(CatalogIndex):
 
     def captures(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM captures ORDER BY id").fetchall()
+
+    # -- walls ----------------------------------------------------------------
+    def mark_blocked(self, row: Mapping[str, object]) -> None:
+        """A capture (``record_id``, ``url``, ``reason``, ``detail``, ``run_id``, ``detected_at``) was a
+        wall: archived, but the URL is not archived by it (last_capture and last_ok_capture skip it)."""
+        with self.db:
+            self.db.execute(
+                f"INSERT OR REPLACE INTO blocked_captures ({', '.join(BLOCKED_COLUMNS)})"
+                f" VALUES ({', '.join('?' * len(BLOCKED_COLUMNS))})", [row.get(name) for name in BLOCKED_COLUMNS])
+
+    def blocked_captures(self) -> list[sqlite3.Row]:
+        return self.db.execute("SELECT * FROM blocked_captures ORDER BY detected_at, record_id").fetchall()
 
     def close(self) -> None:
         self.db.close()

@@ -2,7 +2,8 @@
 
 One owner for the schema: ``articles`` (one row per article revision), ``captures`` (one
 row per exchange archived), ``story_fingerprints`` / ``story_buckets`` (story clusters),
-``site_lines`` (learned site furniture) and the full-text index ``articles_fts`` /
+``site_lines`` (learned site furniture), ``blocked_captures`` (captures that were bot
+challenges, consent or paywall pages: not archived for recrawl) and the full-text index ``articles_fts`` /
 ``articles_fts_rows`` (kept by the review tools). ``migrate`` runs when a catalog opens.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -86,6 +87,16 @@ CREATE TABLE IF NOT EXISTS site_lines (  -- learned site furniture: pages each s
     updated TEXT NOT NULL,
     PRIMARY KEY (host, line)
 );
+CREATE TABLE IF NOT EXISTS blocked_captures (  -- a capture that was a wall, not the article: fetched again
+    record_id TEXT PRIMARY KEY,         -- captures.record_id
+    url TEXT NOT NULL,
+    reason TEXT NOT NULL,               -- challenge | consent | paywall
+    detail TEXT,                        -- what gave it away
+    run_id TEXT,
+    detected_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blocked_captures_url ON blocked_captures (url);
+CREATE INDEX IF NOT EXISTS blocked_captures_run ON blocked_captures (run_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
     title, text, tokenize = 'unicode61 remove_diacritics 2'
 );
