@@ -59,6 +59,104 @@ def test_a_kicker_in_front_of_one_source_loses_to_the_headline_the_others_give()
     assert metadata.choose_title(sources, frozenset()) == "Beleidigen und beschuldigen: Skisprung-Zoff"
 
 
+def test_only_a_value_some_source_gives_whole_can_win() -> None:
+    # All sources share the prefix "Your $1 bill could be worth THOUSANDS", none states it alone.
+    sources = [("json-ld", "Your $1 bill could be worth THOUSANDS - here's how to check if you have one"),
+               ("og:title", "Your $1 bill could be worth THOUSANDS - here's how to check"),
+               ("h1", "Your $1 bill could be worth THOUSANDS - here's how to check if you have one"),
+               ("fallback", "Your $1 bill could be worth THOUSANDS - here's how to check")]
+    assert metadata.choose_title(sources, ()) == "Your $1 bill could be worth THOUSANDS - here's how to check"
+
+
+def test_a_part_some_source_states_whole_still_wins() -> None:  # near miss of the rule above
+    sources = [("og:title", "Wero besteht Praxistest | Vierschanzentournee"), ("json-ld", "Wero besteht Praxistest"),
+               ("h1", "Wero besteht Praxistest")]
+    assert metadata.choose_title(sources, ()) == "Wero besteht Praxistest"
+
+
+def test_the_spelling_with_most_weight_wins() -> None:
+    sources = [("json-ld", "Rückbau von Atomkraftwerk - Kühltürme gesprengt"),
+               ("og:title", "Rückbau von Atomkraftwerk: Kühltürme gesprengt"),
+               ("fallback", "Rückbau von Atomkraftwerk: Kühltürme gesprengt")]
+    assert metadata.choose_title(sources, ()) == "Rückbau von Atomkraftwerk: Kühltürme gesprengt"
+    # near miss: JSON-LD, the <h1> and <title> together outweigh og:title alone
+    sources = [("json-ld", "Mexico to fight ‘illogical’ tariffs"), ("og:title", "Mexico to fight 'illogical' tariffs"),
+               ("h1", "Mexico to fight ‘illogical’ tariffs"), ("title", "Mexico to fight ‘illogical’ tariffs")]
+    assert metadata.choose_title(sources, ()) == "Mexico to fight ‘illogical’ tariffs"
+
+
+def test_a_kicker_and_a_section_around_the_headline_back_it() -> None:
+    headline = "Newborns left in dustbins: Madhya Pradesh tops India in abandonment cases"
+    boxed = f"Infant Abandonment Cases In India: {headline} | Bhopal News - The Times of India"
+    sources = [("json-ld", headline), ("og:title", boxed), ("twitter:title", boxed), ("h1", headline),
+               ("title", boxed), ("fallback", boxed)]
+    keys = metadata.site_keys(["The Times of India"], "https://timesofindia.indiatimes.com/city/x.cms")
+    assert metadata.choose_title(sources, keys) == headline
+
+
+def test_the_kicker_before_a_colon_is_no_headline() -> None:  # near miss: the colon only opens a piece
+    sources = [("og:title", "Brexit: Parliament votes again"), ("h1", "Brexit")]
+    assert metadata.choose_title(sources, ()) == "Brexit: Parliament votes again"
+    sources = [("og:title", "Rückbau von Atomkraftwerk: Kühltürme gesprengt"), ("h1", "Kühltürme gesprengt"),
+               ("json-ld", "Rückbau von Atomkraftwerk: Kühltürme gesprengt")]
+    assert metadata.choose_title(sources, ()) == "Rückbau von Atomkraftwerk: Kühltürme gesprengt"
+
+
+def test_a_section_label_before_the_site_name_goes_when_another_source_lacks_it() -> None:
+    keys = metadata.site_keys(["한국일보"], "https://www.hankookilbo.com/news/article/A1")
+    boxed = "민주당 '선호투표제' 도입 또다시 불발··· 친청계 \"당규 개정 왜 밀어붙이나\"-정치ㅣ한국일보"
+    headline = "민주당 '선호투표제' 도입 또다시 불발··· 친청계 \"당규 개정 왜 밀어붙이나\""
+    sources = [("json-ld", headline), ("og:title", boxed), ("twitter:title", boxed), ("title", boxed),
+               ("fallback", boxed)]
+    assert metadata.choose_title(sources, keys) == headline
+    # near miss: with no source giving the shorter headline, the last words stay
+    keys = metadata.site_keys(["Kicker"], "https://www.kicker.de/x")
+    boxed = "Bayern München gegen Borussia Dortmund im Pokal - Rückspiel | Kicker"
+    sources = [("og:title", boxed), ("title", boxed)]
+    assert metadata.choose_title(sources, keys) == "Bayern München gegen Borussia Dortmund im Pokal - Rückspiel"
+
+
+@pytest.mark.parametrize(
+    ("raw", "names", "url", "expected"),
+    [
+        ("Palestinians say his appointment could ruin talks | CBC News", ["CBC"], "https://www.cbc.ca/news/world/x",
+         "Palestinians say his appointment could ruin talks"),
+        ("„Unermüdlicher Einsatz“ - Die Neue Südtiroler Tageszeitung", [], "https://www.tageszeitung.it/2025/x/",
+         "„Unermüdlicher Einsatz“"),
+        ("New Plot Twist in Idaho Case | The Gateway Pundit | by Cristina Laila", ["The Gateway Pundit"],
+         "https://www.thegatewaypundit.com/2023/x/", "New Plot Twist in Idaho Case"),
+    ],
+)
+def test_a_name_built_on_the_site_name_or_a_byline_is_stripped(raw: str, names: list[str], url: str,
+                                                               expected: str) -> None:
+    assert metadata.strip_site_name(raw, metadata.site_keys(names, url)) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("London commuters face chaos - Metro strike called off", "https://metro.co.uk/2024/x/"),  # a sentence
+        ("Stars who came back - Stand by Me", "https://metro.co.uk/2024/x/"),  # 'by' inside the segment
+        ("Budget 2024 - by the numbers", "https://www.cbc.ca/news/x"),  # not a name after 'by'
+    ],
+)
+def test_segments_that_only_mention_the_site_or_by_are_kept(raw: str, url: str) -> None:
+    assert metadata.strip_site_name(raw, metadata.site_keys([], url)) == raw
+
+
+def test_a_site_name_that_is_the_headline_is_no_site_name() -> None:
+    headline = "Nationale Demo / Der 9. Juli naht: OGBL und LCGB demonstrieren Stärke"
+    tree = _tree(f'<meta property="og:site_name" content="Nationale Demo Der 9. Juli naht: OGBL und LCGB '
+                 f'demonstrieren Stärke"><meta property="og:title" content="{headline}">')
+    assert metadata.site_names(tree, []) == []
+    keys = metadata.site_keys(metadata.site_names(tree, []), "https://www.tageblatt.lu/headlines/x/")
+    assert metadata.choose_title(metadata.title_sources(tree, []), keys) == headline
+    # near miss: an <h1> that is the site's logo leaves the site's name alone
+    tree = _tree('<meta property="og:site_name" content="매일경제">'
+                 '<meta property="og:title" content="헤드라인 - 매일경제">', "<h1>매일경제</h1>")
+    assert metadata.site_names(tree, []) == ["매일경제"]
+
+
 def test_title_falls_back_and_unescapes() -> None:
     assert metadata.choose_title([("json-ld", "Kohberger&#8217;s lawyers"), ("fallback", None)], ()) == (
         "Kohberger’s lawyers")

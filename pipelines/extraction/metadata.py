@@ -6,9 +6,11 @@ tags, then the visible ``<h1>`` — and trafilatura's own guesses are only the f
 
 - Title: every source (``og:title``, JSON-LD ``headline``, ``<h1>``, ``twitter:title``,
   ``<title>``) loses its site-name prefix or suffix (``" | Börsen-Zeitung"``, ``" - Reuters"``,
-  ``"：朝日新聞デジタル"``, a trailing date); then the sources vote, og:title counting most, a
-  source also backing the separator-bounded parts of its own value (so ``"Kicker | Headline"``
-  supports ``"Headline"``).
+  ``"：朝日新聞デジタル"``, ``" | CBC News"``, a trailing date or byline), and the short section
+  label left before a cut-off site name when another source gives the headline without it
+  (``"Headline-정치ㅣ한국일보"``); then the sources vote for one of their values, og:title
+  counting most, a source also backing the separator-bounded pieces of its own value (so
+  ``"Kicker | Headline"`` and ``"Kicker: Headline | Section"`` support ``"Headline"``).
 - Authors: people's names, from JSON-LD ``author`` (Person entries; organisations only when no
   person is named), else ``<meta name=author>`` and kin, else trafilatura's byline; cleaned of
   "By"/"Von"-style labels and split at "and"/"und"/"og" and commas; "Brazil, Rachel" becomes
@@ -104,8 +106,10 @@ _SITE_SLACK = 6  # "The Gateway Pundit" names the site gatewaypundit.com; "Kate 
 # the expected title on 166 of the 201 fundus-news-dev pages that have one, <h1> on 142 of 196,
 # JSON-LD headline on 141 of 178); <title> and twitter:title mostly repeat it with the site
 # name, trafilatura's title is og:title or <h1>. So og:title wins unless JSON-LD and <h1> agree
-# on another headline and trafilatura's title does not back og:title, or they all back a part
-# of it (og:title "Kicker | Headline", the others "Headline").
+# on another headline and trafilatura's title does not back og:title, or og:title holds their
+# headline as a piece (og:title "Kicker | Headline", "Kicker: Headline | Section", the others
+# "Headline"). Flipping that balance (JSON-LD and <h1> over og:title) would fix 8 of the
+# remaining misses and break 18 pages: which version is "the" headline is each publisher's choice.
 _SOURCE_WEIGHTS = {"og:title": 2.0, "json-ld": 1.0, "h1": 1.0, "fallback": 0.6, "twitter:title": 0.25, "title": 0.25}
 _PART_SUPPORT = 0.6  # a source backs a separator-bounded part of its value a little less than its value
 
@@ -122,7 +126,12 @@ def site_names(tree: HtmlElement, objects: list[dict[str, Any]], *extra: str | N
         publisher = obj.get("publisher")
         if isinstance(publisher, dict) and isinstance(publisher.get("name"), str):
             names.append(_text(publisher["name"]))
-    return names
+    # A template that fills og:site_name with the headline names no site: stripping it would
+    # cut the headline's own words ("Nationale Demo / Der 9. Juli naht: …"). Only the headline
+    # fields count: the <h1> or <title> may well be the site's name (a logo, a home page).
+    headlines = {_key(_text(value)) for kind, value in title_sources(tree, objects)
+                 if kind in ("og:title", "twitter:title", "json-ld") and _text(value)}
+    return [name for name in names if _key(name) not in headlines]
 
 
 def site_keys(names: Iterable[str | None], url: str | None) -> frozenset[str]:
@@ -148,9 +157,31 @@ def is_site_name(segment: str, keys: Iterable[str]) -> bool:
 _SITE_PREFIX = re.compile(r"^([^:|]{1,40}):\s+(?=\S)")  # "Golem.de: Headline"
 
 
+_NAME_WORDS = 4
+
+
+def _names_site_in_words(segment: str, keys: frozenset[str]) -> bool:
+    """A last title segment that is a name built on the site's name: a few capitalised words
+    beginning or ending with one of its keys ('CBC News', 'Die Neue Südtiroler Tageszeitung'
+    on tageszeitung.it). 'Metro strike called off' is a sentence, not a name."""
+    words = segment.split()
+    if not 2 <= len(words) <= _NAME_WORDS or not all(word[:1].isupper() or not word[:1].isalpha() for word in words):
+        return False
+    return any(len(_key(word)) >= 3 and _key(word) in keys for word in (words[0], words[-1]))
+
+
+_BYLINE_SEGMENT = re.compile(r"(?:by|von|por|par|door|av|af|di)\s+(\S.*)", re.I)
+
+
+def _is_byline(segment: str) -> bool:
+    """A title segment that signs the story: 'by Cristina Laila', 'von Anna Sleegers'."""
+    found = _BYLINE_SEGMENT.fullmatch(segment.strip())
+    return bool(found) and len(found.group(1).split()) <= 4 and looks_like_a_name(found.group(1))
+
+
 def strip_site_name(title: str, keys: Iterable[str]) -> str:
     """The title without site-name segments at either end ('Headline | Site' -> 'Headline',
-    'Site: Headline' -> 'Headline')."""
+    'Site: Headline' -> 'Headline') and without a byline at its end ('Headline | by Jane Doe')."""
     keys = frozenset(keys)
     prefix = _SITE_PREFIX.match(title)
     if prefix and is_site_name(prefix.group(1), keys) and _key(prefix.group(1)):
@@ -160,7 +191,8 @@ def strip_site_name(title: str, keys: Iterable[str]) -> str:
         if not cuts:
             return title
         head, tail = title[: cuts[0].start()], title[cuts[-1].end():]
-        if title[: cuts[-1].start()].strip() and is_site_name(tail, keys):
+        if title[: cuts[-1].start()].strip() and (is_site_name(tail, keys) or _is_byline(tail)
+                                                  or _names_site_in_words(tail, keys)):
             title = title[: cuts[-1].start()].strip()
         elif title[cuts[0].end():].strip() and is_site_name(head, keys):
             title = title[cuts[0].end():].strip()
@@ -168,38 +200,67 @@ def strip_site_name(title: str, keys: Iterable[str]) -> str:
             return title
 
 
+_KICKER_CUT = re.compile(r"(?<=\S):\s+")  # "Kicker: Headline"
+
+
 def _parts(title: str) -> set[str]:
-    """Separator-bounded prefixes and suffixes of a title."""
-    parts = set()
-    for cut in _TITLE_SEPARATOR.finditer(title):
-        parts.update((title[: cut.start()].strip(), title[cut.end():].strip()))
-    return {part for part in parts if part}
+    """The separator-bounded pieces of a title: its prefixes, suffixes and the spans between
+    two cuts; a kicker's colon only opens a piece ("Kicker: Headline | Section" holds
+    "Headline", not "Kicker")."""
+    cuts = [(cut.start(), cut.end(), True) for cut in _TITLE_SEPARATOR.finditer(title)]
+    cuts += [(cut.start(), cut.end(), False) for cut in _KICKER_CUT.finditer(title)]
+    lefts = [0, *(end for _, end, _ in cuts)]
+    rights = [len(title), *(start for start, _, closes in cuts if closes)]
+    parts = {title[left:right].strip() for left in lefts for right in rights if left < right}
+    return {part for part in parts if part and part != title.strip()}
+
+
+_SECTION_CUT = re.compile(r"\s*[-–—|/·•:｜ㅣ]\s*")  # spaced or not: "헤드라인-정치ㅣ한국일보"
+_SECTION_WORDS, _SECTION_CHARS = 3, 30
+
+
+def _without_section(title: str, stated: set[str]) -> str:
+    """A title that had the site name cut off its end, without the short label left before it
+    ("Headline | Politics News | Site", "헤드라인-정치ㅣ사이트"), when another source states the
+    headline without that label: furniture sits next to the site name."""
+    for cut in reversed(list(_SECTION_CUT.finditer(title))):
+        head, tail = title[:cut.start()].strip(), title[cut.end():].strip()
+        if len(tail) > _SECTION_CHARS or len(tail.split()) > _SECTION_WORDS:
+            break
+        if tail and len(head) >= 3 * len(tail) and _key(head) in stated:
+            return head
+    return title
 
 
 def choose_title(sources: Iterable[tuple[str, str | None]], keys: Iterable[str]) -> str | None:
     """The headline most sources agree on, each source first stripped of the site name.
 
-    sources: (kind, raw value) with kind in _SOURCE_WEIGHTS. A value supports itself with the
-    source's weight and each of its separator-bounded parts with _PART_SUPPORT of it; ties go
-    to the longer headline.
+    sources: (kind, raw value) with kind in _SOURCE_WEIGHTS. Only a value some source states
+    whole can win (a part all of them share, "Headline" of "Headline - more", is a fragment);
+    a value supports itself with the source's weight and each of its separator-bounded parts
+    with _PART_SUPPORT of it; ties go to the longer headline. Of the spellings of the winner
+    ("Kohberger's" and "Kohberger’s"), the one with the most weight behind it is returned.
     """
     keys = frozenset(keys)
-    cleaned = [(kind, strip_site_name(_text(value), keys)) for kind, value in sources if _text(value)]
+    raw = [(kind, _text(value)) for kind, value in sources if _text(value)]
+    cleaned = [(kind, strip_site_name(value, keys), value) for kind, value in raw]
+    stated = {_key(value) for _, value, _ in cleaned}
+    cleaned = [(kind, _without_section(value, stated) if value != whole else value) for kind, value, whole in cleaned]
     cleaned = [(kind, value) for kind, value in cleaned if _key(value)]
     if not cleaned:
         return None
     parts = [{_key(part) for part in _parts(value)} for _, value in cleaned]
+    spellings: dict[str, dict[str, float]] = {}
+    for kind, value in cleaned:
+        weights = spellings.setdefault(_key(value), {})
+        weights[value] = weights.get(value, 0.0) + _SOURCE_WEIGHTS.get(kind, 0.5)
     best, best_score = None, -1.0
-    candidates = dict.fromkeys([value for _, value in cleaned] + [p for _, value in cleaned for p in _parts(value)])
-    for candidate in candidates:
-        key = _key(candidate)
-        if not key:
-            continue
+    for key, weights in spellings.items():
         score = sum(_SOURCE_WEIGHTS.get(kind, 0.5) * (1.0 if _key(value) == key else _PART_SUPPORT if key in own else 0)
                     for (kind, value), own in zip(cleaned, parts, strict=True))
-        score += min(len(candidate), 300) / 100_000  # ties: the fuller headline
+        score += min(max(len(value) for value in weights), 300) / 100_000  # ties: the fuller headline
         if score > best_score:
-            best, best_score = candidate, score
+            best, best_score = max(weights, key=weights.__getitem__), score
     return best
 
 
