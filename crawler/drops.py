@@ -10,6 +10,10 @@ class AlreadyArchived(IgnoreRequest):
     """Archived recently enough (RECRAWL_AFTER): not fetched again in this run."""
 
 
+class RequisiteLimit(IgnoreRequest):
+    """A page's requisites reached ARCHIVE_REQUISITES_MAX_BYTES: the rest is not fetched."""
+
+
 class NotAnArticle(DropItem):
     reason = "not_article"
 

@@ -78,6 +78,9 @@ def summarize(stats: dict, reason: str) -> dict:
         "url_too_long": stats.get("crawl/failed/url_too_long", 0) + stats.get("crawl/ignored/url_too_long", 0),
         "no_response": stats.get("capture/no_response", 0),
         "framing_errors": stats.get("capture/framing_errors", 0),
+        # page requisites (stylesheets, images, fonts, scripts): captures, not articles nor errors
+        "requisites": {"fetched": stats.get("requisites/fetched", 0), "failed": stats.get("requisites/failed", 0),
+                       "bytes": stats.get("requisites/bytes", 0)},
     }
 
 

@@ -17,6 +17,11 @@ SOURCE = "archive_source"
 SITE = "archive_site"
 DEPTH = "archive_depth"
 
+# A page requisite (stylesheet, image, font, script, iframe…): {"page": URL of the page that
+# needs it, "kind": crawler.discovery.requisites kind, "depth": 0, or 1 inside an iframe}.
+# Written by the requisite middleware; read by it, the budget and recrawl middlewares.
+REQUISITE = "archive_requisite"
+
 # The URL's catalog state (pipelines.storage.catalog.UrlState.as_meta()), looked up once.
 # Written by the recrawl middleware; read by the item pipelines through the item.
 STATE = "archive_state"
