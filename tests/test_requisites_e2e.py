@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tarfile
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -322,3 +323,22 @@ def test_every_article_replays_in_replaywebpage_as_the_live_page(crawled, replay
     x, y, width, height = browser.browser.evaluate(FRAME_RECT)
     assert (round(x), round(y)) == (0, 0), (x, y, width, height)
     check_replay(crawled, rendered, path)
+
+
+def scrapy_verify(*paths) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scrapy", "verify", *map(str, paths)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def test_scrapy_verify_accepts_the_wacz_and_finds_a_changed_one(replaywebpage, tmp_path):
+    good = scrapy_verify(replaywebpage["wacz"])
+    assert good.returncode == 0 and "3 pages, datapackage digests match" in good.stdout, good.stdout + good.stderr
+    changed = tmp_path / "changed.wacz"
+    with zipfile.ZipFile(replaywebpage["wacz"]) as source, zipfile.ZipFile(changed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == "pages/pages.jsonl":
+                data = data.replace(b"Icebreaker", b"Icebr3aker")
+            target.writestr(item, data)
+    bad = scrapy_verify(changed)
+    assert bad.returncode == 1 and "pages/pages.jsonl: sha256" in bad.stdout, bad.stdout
