@@ -157,6 +157,22 @@ def test_first_crawl_archives_every_requisite_once(crawled):
         db.close()
     assert article_urls == {crawled["pages"].url(p) for p in ARTICLES}
     assert {crawled["cdn"].url(p) for p in wanted["cdn"]} <= captured
+    report = (crawled["archive"] / "reports" / summary["run"] / "report.html").read_text()
+    assert "Page requisites fetched" in report and "Page requisite bytes" in report
+
+
+def test_the_cdxj_index_holds_the_requisites(crawled, tmp_path):
+    pywb_bin()
+    index = tmp_path / "index.cdxj"
+    result = subprocess.run([sys.executable, "-m", "scrapy", "index", "-o", str(index),
+                             "-s", f"ARCHIVE_DIR={crawled['archive']}",
+                             "-s", f"REPLAY_VENV={Path(os.environ.get('PYWB_VENV', REPO / '.venv-pywb'))}"],
+                            cwd=REPO, capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    text = index.read_text()
+    for path in crawled["requisites"]["cdn"]:
+        assert f'"url": "{crawled["cdn"].url(path)}"' in text, path
 
 
 def test_second_crawl_fetches_no_shared_requisite_again(crawled):
