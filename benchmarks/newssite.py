@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
-GENERATOR_VERSION = 2  # 2: one shared stylesheet and logo, image files (page requisites)
+GENERATOR_VERSION = 3  # 2: one shared stylesheet and logo, image files (page requisites)
 DEFAULT_SEED = 42
 SITE_NAME = "The Harbour Times"
 PUBLIC_ORIGIN = "https://www.harbour-times.example"
@@ -302,7 +302,7 @@ class SiteGenerator:
             f'<meta property="og:type" content="article"><meta property="og:site_name" content="{SITE_NAME}">'
             f'<meta property="og:title" content="{html.escape(a.title)}">'
             f'<meta property="og:description" content="{html.escape(description)}">'
-            f'<meta property="og:url" content="{url}"><meta property="og:image" content="{image}">'
+            f'<meta property="og:url" content="{url}"><meta property="og:image" content="/img/{a.number}.jpg">'
             f'<meta name="twitter:card" content="summary_large_image">'
             f'<meta name="twitter:title" content="{html.escape(a.title)}">'
             f'<meta name="author" content="{html.escape(a.author)}">'
