@@ -14,6 +14,7 @@ pytestmark = pytest.mark.e2e
 HTML = "text/html; charset=utf-8"
 IMAGES = 5000
 LIMIT = 40
+MAXSIZE = 30_000  # the second crawl's DOWNLOAD_MAXSIZE: above its page, below /img/big.png
 
 
 def page(title: str, body: str) -> bytes:
@@ -32,11 +33,12 @@ def site():
     local.routes["/news/guarded"] = Route(headers=[("Content-Type", HTML)], body=page(
         "Requisites out of bounds",
         f'<img src="http://localhost:{local.port}/img/private.png"><img src="/private/hidden.png">'
-        '<img src="/img/allowed.png">'))
+        '<img src="/img/allowed.png"><img src="/img/big.png">'))
     image = [("Content-Type", "image/png")]
     local.prefix_routes.append(("/many/", Route(headers=image, body=png(4, 4, 1))))
     for path in ("/img/private.png", "/private/hidden.png", "/img/allowed.png"):
         local.routes[path] = Route(headers=image, body=png(4, 4, 2))
+    local.routes["/img/big.png"] = Route(headers=image, body=png(200, 100, 3))  # ~60 KB
     local.start()
     yield local
     local.stop()
@@ -53,7 +55,8 @@ def crawls(site, tmp_path_factory):
     stats = run_stats(archive)
     other = tmp_path_factory.mktemp("requisite-no-robots") / "archive"
     before = len(site.requests)
-    second = run_crawl(other, "urls=" + site.url("/news/guarded"), extra=("-s", "ARCHIVE_REQUISITES_ROBOTS=False"))
+    second = run_crawl(other, "urls=" + site.url("/news/guarded"),
+                       extra=("-s", "ARCHIVE_REQUISITES_ROBOTS=False", "-s", f"DOWNLOAD_MAXSIZE={MAXSIZE}"))
     assert second.returncode == 0, second.stderr[-3000:]
     keep_archive(archive)
     return {"first": first_requests, "stats": stats, "second": [r.path for r in site.requests[before:]],
@@ -65,7 +68,7 @@ def test_a_page_with_5000_images_archives_at_most_the_limit_and_says_so(crawls):
     assert len(fetched) == LIMIT
     stats = crawls["stats"]
     assert stats["requisites/limited/count"] == IMAGES - LIMIT
-    assert stats["requisites/fetched"] == LIMIT + 1  # and /img/allowed.png
+    assert stats["requisites/fetched"] == LIMIT + 2  # and /img/allowed.png, /img/big.png
 
 
 def test_a_requisite_on_a_private_address_is_not_fetched(crawls):
@@ -78,6 +81,13 @@ def test_a_requisite_robots_txt_disallows_is_not_fetched_unless_robots_are_ignor
     assert crawls["stats"]["requisites/ignored/robots"] == 1
     assert "/private/hidden.png" in crawls["second"]
     assert crawls["second_stats"]["requisites/fetched"] == 2
+
+
+def test_a_requisite_over_download_maxsize_is_cut_and_counted_as_failed(crawls):
+    stats = crawls["second_stats"]
+    assert "/img/big.png" in crawls["second"]
+    assert stats["requisites/failed"] == 1 and stats["requisites/failed/DownloadCancelledError"] == 1
+    assert stats["warc/truncated/length"] == 1  # what arrived is archived, marked
 
 
 def test_requisite_trouble_is_not_an_error_of_the_run(crawls):
