@@ -55,8 +55,17 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	else echo "note: not installed and this is not root: $$missing; the tests that need them will skip" >&2; fi
 
-test: $(VENV)/.installed-test $(PYWB_VENV)/.installed system-deps
-	PYWB_VENV=$(abspath $(PYWB_VENV)) $(BIN)/python -m pytest $(PYTEST_ARGS)
+# ReplayWeb.page, for the replay tests: its npm package (ui.js, sw.js), served locally.
+# `npm pack` only downloads the tarball (`npm install replaywebpage` fails on its native deps).
+RWP_TGZ := $(VENV)/replaywebpage.tgz
+$(RWP_TGZ): | $(BIN)/python
+	@if command -v npm >/dev/null 2>&1; then \
+	  tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent replaywebpage@2 >/dev/null) && mv $$tmp/replaywebpage-*.tgz $@; \
+	  rm -rf $$tmp; \
+	else echo "note: npm not found: the ReplayWeb.page tests will skip" >&2; fi
+
+test: $(VENV)/.installed-test $(PYWB_VENV)/.installed system-deps $(RWP_TGZ)
+	PYWB_VENV=$(abspath $(PYWB_VENV)) REPLAYWEBPAGE_TGZ=$(abspath $(RWP_TGZ)) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Crawl throughput benchmark (benchmarks/README.md): nginx from the OS packages
 # serves a generated news site on 127.0.0.1. e.g. BENCH_ARGS="--memory 20000"

@@ -61,9 +61,13 @@ MODES = {
         "DOWNLOAD_HANDLERS": json.dumps({"http": STOCK_HANDLER, "https": STOCK_HANDLER}),
         "WARC_ENABLED": "False",
         "ITEM_PIPELINES": "{}",
+        "ARCHIVE_REQUISITES": "False",
     }),
-    "b": ("fetch + WARC", {"ITEM_PIPELINES": "{}"}),
-    "c": ("full pipeline", {}),
+    "b": ("fetch + WARC", {"ITEM_PIPELINES": "{}", "ARCHIVE_REQUISITES": "False"}),
+    "c": ("full pipeline", {"ARCHIVE_REQUISITES": "False"}),
+    # (c) plus page requisites (the default): the stylesheet and logo all pages share, each
+    # article's images; `--modes c,d` prints what requisites cost per article
+    "d": ("full pipeline + requisites", {}),
 }
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -180,6 +184,8 @@ class Run:
     max_children: int
     warc_mb: float
     progress: list = field(default_factory=list)  # memory run: [pages, items, tree RSS MB, seconds]
+    requisites: int = 0  # page requisites fetched (mode d)
+    requisite_bytes: int = 0
 
     @property
     def pages_per_s(self) -> float:
@@ -269,7 +275,9 @@ def run_crawl(server: Nginx, mode: str, round_: int, workdir: Path, extra: list[
               archived=summary["archived"], errors=summary["errors"], cpu_s=total_cpu,
               crawler_cpu_s=own_cpu, children_cpu_s=children_cpu, nginx_cpu_s=nginx_cpu,
               peak_tree_rss_mb=sampler.peak_tree_rss / 2**20, crawler_hwm_mb=sampler.main_hwm / 2**20,
-              max_children=sampler.max_children, warc_mb=warc_bytes / 1e6, progress=points)
+              max_children=sampler.max_children, warc_mb=warc_bytes / 1e6, progress=points,
+              requisites=summary.get("requisites", {}).get("fetched", 0),
+              requisite_bytes=summary.get("requisites", {}).get("bytes", 0))
     if not keep:
         shutil.rmtree(archive, ignore_errors=True)
     return run
@@ -340,7 +348,22 @@ def summarize(runs: list[Run], empties: list[Run]) -> dict:
         "archived": int(median([r.archived for r in runs])),
         "errors": max(r.errors for r in runs),
         "exit_status": sorted({r.exit_status for r in runs}),
+        "cpu_ms_per_article": median([1000 * r.cpu_s / max(1, r.archived) for r in runs]),
+        "wall_ms_per_article": median([1000 * r.wall_s / max(1, r.archived) for r in runs]),
+        "requisites_per_article": median([r.requisites / max(1, r.archived) for r in runs]),
+        "requisite_kb_per_article": median([r.requisite_bytes / 1024 / max(1, r.archived) for r in runs]),
     }
+
+
+def print_requisite_cost(summaries: dict[str, dict]) -> None:
+    """What page requisites cost per archived article: mode d against mode c."""
+    if "c" not in summaries or "d" not in summaries:
+        return
+    c, d = summaries["c"], summaries["d"]
+    print(f"page requisites: {d['requisites_per_article']:.2f} fetched per article "
+          f"({d['requisite_kb_per_article']:.1f} KB); per article CPU {c['cpu_ms_per_article']:.1f} -> "
+          f"{d['cpu_ms_per_article']:.1f} ms (+{d['cpu_ms_per_article'] - c['cpu_ms_per_article']:.1f}), "
+          f"wall {c['wall_ms_per_article']:.1f} -> {d['wall_ms_per_article']:.1f} ms", flush=True)
 
 
 def print_run(run: Run) -> None:
@@ -505,6 +528,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{args.pages} article pages, {args.rounds} rounds, median per mode; CPU ms/page = crawl "
                   "process + its children (crawler, children), nginx's worker apart; RSS = crawler process tree")
             print_table(summaries)
+            print_requisite_cost(summaries)
             for name, r in results["ratios"].items():
                 print(f"ratio {name}: pages/s {r['pages_per_s']:.2f}x (steady {r['steady_pages_per_s']:.2f}x), "
                       f"CPU ms/page {r['cpu_ms_per_page']:.2f}x (steady {r['steady_cpu_ms_per_page']:.2f}x)")

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 3  # 2: one shared stylesheet and logo, image files (page requisites)
 DEFAULT_SEED = 42
 SITE_NAME = "The Harbour Times"
 PUBLIC_ORIGIN = "https://www.harbour-times.example"
@@ -248,7 +248,7 @@ class SiteGenerator:
             f"<title>{html.escape(title)} | {SITE_NAME}</title>"
             f'<meta name="description" content="{html.escape(description)}">'
             '<link rel="alternate" type="application/rss+xml" title="The Harbour Times" href="/feed.xml">'
-            f"{extra}<style>{self.css}</style>"
+            f'{extra}<link rel="stylesheet" href="/static/site.css"><style>{self.css}</style>'
             f"<script>{self.js}</script>"
             '<script async src="/static/ads.js"></script></head>'
         )
@@ -259,7 +259,7 @@ class SiteGenerator:
         return (
             '<body class="layout-article"><a class="skip" href="#main">Skip to content</a>'
             '<header class="site-header"><a class="logo" href="/" aria-label="The Harbour Times">'
-            '<svg viewBox="0 0 120 24" width="120" height="24"><path d="M2 2h20v20H2z"/></svg></a>'
+            '<img class="logo-img" src="/static/logo.png" width="120" height="24" alt=""></a>'
             '<button class="menu-toggle" aria-expanded="false">Menu</button>'
             '<form class="search" action="/search"><input name="q" placeholder="Search"></form>'
             '<a class="subscribe" href="/subscribe">Subscribe</a><a class="login" href="/login">Log in</a>'
@@ -302,7 +302,7 @@ class SiteGenerator:
             f'<meta property="og:type" content="article"><meta property="og:site_name" content="{SITE_NAME}">'
             f'<meta property="og:title" content="{html.escape(a.title)}">'
             f'<meta property="og:description" content="{html.escape(description)}">'
-            f'<meta property="og:url" content="{url}"><meta property="og:image" content="{image}">'
+            f'<meta property="og:url" content="{url}"><meta property="og:image" content="/img/{a.number}.jpg">'
             f'<meta name="twitter:card" content="summary_large_image">'
             f'<meta name="twitter:title" content="{html.escape(a.title)}">'
             f'<meta name="author" content="{html.escape(a.author)}">'
@@ -396,7 +396,26 @@ class SiteGenerator:
         manifest = {"generator": GENERATOR_VERSION, "seed": self.seed, "pages": self.pages,
                     "articles": [[a.path, a.lastmod, a.title] for a in self.articles]}
         (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+        write_requisites(out, self.css, self.js, [a.number for a in self.articles])
         write_discovery(out, base)
+
+
+# A 1x1 PNG: the bytes of every image of the site (page requisites cost their requests, not their size).
+PIXEL = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d4944415478da63f8cfc0f01f0005000201a5f1b0a10000000049454e44ae426082")
+
+
+def write_requisites(out: Path, css: str, js: str, numbers: list[int]) -> None:
+    """What the pages need to render: the stylesheet and logo every page shares, the ads
+    script, and each article's lead image and teaser thumbnail."""
+    (out / "static").mkdir(exist_ok=True)
+    (out / "static" / "site.css").write_text(css + ".logo-img{background:url(/static/logo.png)}", encoding="utf-8")
+    (out / "static" / "logo.png").write_bytes(PIXEL)
+    (out / "static" / "ads.js").write_text(js, encoding="utf-8")
+    (out / "img").mkdir(exist_ok=True)
+    for number in numbers:
+        (out / "img" / f"{number}.jpg").write_bytes(PIXEL)
+        (out / "img" / f"{number}-thumb.jpg").write_bytes(PIXEL)
 
 
 def write_discovery(out: Path, base: str) -> None:

@@ -21,6 +21,10 @@ class HostNotCrawled(IgnoreRequest):
         self.error = error
 
 
+class RequisiteLimit(IgnoreRequest):
+    """A page's requisites reached ARCHIVE_REQUISITES_MAX_BYTES: the rest is not fetched."""
+
+
 class NotAnArticle(DropItem):
     reason = "not_article"
 

@@ -99,6 +99,9 @@ def summarize(stats: dict, reason: str) -> dict:
         "unreachable_hosts": _by_host(stats, "crawl/unreachable/"),
         "blocked_hosts": _by_host(stats, "extract/walls/"),
         "undiscovered": _by_host(stats, "discovery/not_found/"),
+        # page requisites (stylesheets, images, fonts, scripts): captures, not articles nor errors
+        "requisites": {"fetched": stats.get("requisites/fetched", 0), "failed": stats.get("requisites/failed", 0),
+                       "bytes": stats.get("requisites/bytes", 0)},
     }
 
 

@@ -22,6 +22,11 @@ DEPTH = "archive_depth"
 # spiders (crawler/spiders/probing.py).
 PROBE = "archive_probe"
 
+# A page requisite (stylesheet, image, font, script, iframe…): {"page": URL of the page that
+# needs it, "kind": crawler.discovery.requisites kind, "depth": 0, or 1 inside an iframe}.
+# Written by the requisite middleware; read by it, the budget and recrawl middlewares.
+REQUISITE = "archive_requisite"
+
 # The URL's catalog state (pipelines.storage.catalog.UrlState.as_meta()), looked up once.
 # Written by the recrawl middleware; read by the item pipelines through the item.
 STATE = "archive_state"

@@ -39,7 +39,39 @@ ARCHIVE_MAX_HEADER_BYTES = 1024 * 1024
 # story clusters; static, no network). `scrapy review --report RUN_ID` rebuilds one.
 ARCHIVE_REPORT = True
 
+# --- ARCHIVE_REQUISITES_*: page requisites (crawler/middlewares/requisites.py) ------
+# Fetch and archive what a browser needs to render each archived HTML page: stylesheets
+# (and their @import and url() references: fonts, background images), scripts, images
+# (src, srcset and <picture> candidates, data-src / data-srcset), video posters, icons,
+# og:image, and one level of iframes; from any host (sites serve them from CDNs), while
+# links stay in the crawl's scope. Requisites are captures, not articles (no text, no
+# article row), counted as requisites/* in the stats and the run summary.
+ARCHIVE_REQUISITES = True
+# Also for navigation pages (front pages, sections: HTML pages that are not articles).
+ARCHIVE_REQUISITES_NAVIGATION = False
+# Follow <iframe src> one level: the iframe's page and its own requisites (not its iframes).
+ARCHIVE_REQUISITES_IFRAMES = True
+# At most this many requisites per page (its stylesheets' references and iframe included);
+# the rest is not requested and counted as requisites/limited/count.
+ARCHIVE_REQUISITES_MAX_PER_PAGE = 200
+# Once a page's requisites reached this many bytes (as received) no more are requested for
+# it (requisites/limited/bytes; 0: no limit). Each response is also held to DOWNLOAD_MAXSIZE.
+ARCHIVE_REQUISITES_MAX_BYTES = 50 * 1024 * 1024
+# Per image: its src and srcset / <picture><source> / data-srcset candidates, at most this
+# many (browsers pick one by viewport and pixel density; replay may be at another).
+ARCHIVE_REQUISITES_MAX_CANDIDATES = 8
+# Obey robots.txt for requisites (ROBOTSTXT_OBEY). False ignores it for requisites only,
+# as many archives do (a Disallow: /static/ would leave every snapshot unstyled).
+ARCHIVE_REQUISITES_ROBOTS = True
+# A requisite archived less than this long ago is not fetched again (each is fetched at most
+# once per run anyway); an older one is re-fetched conditionally, and an unchanged one is
+# written as a revisit. Same format as RECRAWL_AFTER.
+ARCHIVE_REQUISITES_RECRAWL_AFTER = "30d"
+
 # --- WARC_*: raw capture ----------------------------------------------------------
+# The WARC version written: "1.1", or "1.0" for tools that read only WARC/1.0 (warctools):
+# its revisit profile URIs (.../warc/1.0/revisit/...) and WARC-Dates to the second.
+WARC_VERSION = "1.1"
 # Write every HTTP exchange (request + response, as sent) to WARC files.
 WARC_ENABLED = True
 # File names: PREFIX-YYYYMMDDhhmmss-NNNNN-HOST-PID.warc.gz (IIPC convention).
@@ -223,10 +255,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 580,  # sees a 429/503 before RetryMiddleware
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.CookiesFileMiddleware": 700,  # Scrapy's, plus cookies.txt files
+    "crawler.middlewares.requisites.RequisiteBudgetMiddleware": 720,
 }
 SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
     "crawler.middlewares.url_length.CountedUrlLengthMiddleware": 800,
+    # nearest the spider: its requests then pass the Referer, URL-length and depth middlewares
+    "crawler.middlewares.requisites.RequisiteMiddleware": 950,
 }
 EXTENSIONS = {
     "crawler.extensions.redact_secrets.RedactSecrets": -100,

@@ -26,7 +26,11 @@ class StaticSite(LoopbackServer):
                 super().__init__(*args, directory=str(root), **kwargs)
 
             def guess_type(self, path):
-                return TYPES.get(Path(str(path)).suffix, "text/html; charset=utf-8")
+                suffix = Path(str(path)).suffix
+                if suffix in TYPES:
+                    return TYPES[suffix]
+                # the pages' requisites (stylesheet, script, images) as what they are
+                return super().guess_type(path) if suffix else "text/html; charset=utf-8"
 
             def send_head(self):
                 with lock:

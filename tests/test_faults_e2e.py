@@ -140,7 +140,7 @@ depth = 0
     other = crawl(tmp_path / "c", site, ["/to-file", "/to-ftp", "/news/plain"])
     assert other.returncode == 0
     assert {r.path for r in site.requests} <= {"/robots.txt", "/to-localhost", "/news/gzip", "/to-file",
-                                               "/to-ftp", "/news/plain"}
+                                               "/to-ftp", "/news/plain", "/img/icebreaker.jpg"}  # its image
 
 
 # 4. odd URLs stay inside the archive ----------------------------------------------------

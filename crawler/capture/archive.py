@@ -28,7 +28,7 @@ from pipelines.storage.catalog import Catalog, CatalogError
 from pipelines.storage.checks import recover_directory
 from pipelines.storage.exchanges import Capture, ExchangeArchiver
 from pipelines.storage.layout import ArchiveLayout
-from pipelines.storage.records import RecordLocation
+from pipelines.storage.records import RecordLocation, WarcFormat
 from pipelines.storage.warc import WarcFileWriter
 
 from .exchange import RawExchange
@@ -49,6 +49,7 @@ class Archive:
         self.dedup = settings.getbool("WARC_DEDUP")
         self.keep_credentials = settings.getbool("WARC_KEEP_CREDENTIALS")
         self.index_class = settings.get("CATALOG_INDEX")
+        self.warc_format = WarcFormat.of(settings.get("WARC_VERSION") or "1.1")
         self.writer: WarcFileWriter | None = None
         self.archiver: ExchangeArchiver | None = None
         self.catalog = None  # pipelines.storage.catalog.CatalogIndex: Catalog, or SharedCatalog
@@ -92,11 +93,12 @@ class Archive:
             max_size=settings.getint("WARC_MAX_SIZE"),
             gzip_level=settings.getint("WARC_GZIP_LEVEL"),
             fsync=settings.getbool("WARC_FSYNC"),
+            warc_format=self.warc_format,
             warcinfo={
                 "software": f"news-archive-crawler/{__version__} (Scrapy {scrapy.__version__})",
                 "hostname": socket.gethostname(),
-                "format": "WARC File Format 1.1",
-                "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+                "format": f"WARC File Format {self.warc_format.version}",
+                "conformsTo": self.warc_format.spec_uri,
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                 "http-header-user-agent": settings.get("USER_AGENT"),
                 "operator": settings.get("WARC_OPERATOR"),

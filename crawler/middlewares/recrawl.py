@@ -2,7 +2,8 @@
 fetched again; an older one is re-fetched with conditional headers (If-None-Match /
 If-Modified-Since) from its last complete capture.
 
-Only requests marked as article pages (``request.meta[meta.ARTICLE]``) are concerned:
+Only requests marked as article pages (``request.meta[meta.ARTICLE]``) and page requisites
+(``meta.REQUISITE``, with their own age, ARCHIVE_REQUISITES_RECRAWL_AFTER) are concerned:
 sitemaps, feeds and front pages are fetched on every run. The URL's catalog state is
 looked up here, once, and travels with the request (``meta.STATE``) to the item
 pipelines.
@@ -41,17 +42,22 @@ def parse_warc_date(value: str) -> dt.datetime:
 
 class RecrawlMiddleware:
     def __init__(self, archive: Archive, stats, recrawl_after: dt.timedelta,
-                 clock=lambda: dt.datetime.now(dt.UTC)):
+                 clock=lambda: dt.datetime.now(dt.UTC), requisites_after: dt.timedelta | None = None):
         self.archive = archive
         self.stats = stats
         self.recrawl_after = recrawl_after
+        self.requisites_after = recrawl_after if requisites_after is None else requisites_after
         self.clock = clock
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.get_extension(Archive), crawler.stats, parse_duration(crawler.settings.get("RECRAWL_AFTER")))
+        settings = crawler.settings
+        return cls(crawler.get_extension(Archive), crawler.stats, parse_duration(settings.get("RECRAWL_AFTER")),
+                   requisites_after=parse_duration(settings.get("ARCHIVE_REQUISITES_RECRAWL_AFTER", "30d")))
 
     def process_request(self, request, spider=None):
+        if request.meta.get(meta.REQUISITE):
+            return self._requisite(request)
         kind = request.meta.get(meta.ARTICLE)
         if not kind or request.meta.get(meta.RECRAWL_CHECKED):
             return None
@@ -75,4 +81,27 @@ class RecrawlMiddleware:
             self.stats.inc_value("archive/recrawled")
         if kind is True:
             self.stats.inc_value("archive/expected")
+        return None
+
+    def _requisite(self, request) -> None:
+        """A page requisite archived less than ARCHIVE_REQUISITES_RECRAWL_AFTER ago is not
+        fetched again; an older one is re-fetched conditionally (a 304 or the same payload
+        becomes a revisit). Replay uses the nearest capture, so older captures still render."""
+        if request.meta.get(meta.RECRAWL_CHECKED):
+            return None
+        request.meta[meta.RECRAWL_CHECKED] = True
+        capture = self.archive.catalog.last_capture(request.url)
+        if capture is None:
+            return None
+        age = self.clock() - parse_warc_date(capture["fetched_at"])
+        if age < self.requisites_after:
+            self.stats.inc_value("requisites/skipped_recent")
+            raise AlreadyArchived(f"requisite archived {age} ago, ARCHIVE_REQUISITES_RECRAWL_AFTER is "
+                                  f"{self.requisites_after}: {request.url}")
+        good = self.archive.catalog.last_ok_capture(request.url)
+        if good is not None and good["etag"]:
+            request.headers.setdefault(b"If-None-Match", good["etag"])
+        if good is not None and good["last_modified"]:
+            request.headers.setdefault(b"If-Modified-Since", good["last_modified"])
+        self.stats.inc_value("requisites/recrawled")
         return None

@@ -78,6 +78,11 @@ class ReportData:
         if summary.get("warc_bytes") is not None:
             fields.append(("WARC bytes", human_bytes(summary["warc_bytes"])))
         fields.append(("WARC files", ", ".join(map(str, summary.get("warc_files") or [])) or None))
+        requisites = summary.get("requisites")
+        if requisites:  # stylesheets, images, fonts, scripts of the archived pages
+            fields += [("Page requisites fetched", requisites.get("fetched")),
+                       ("Page requisites failed", requisites.get("failed")),
+                       ("Page requisite bytes", human_bytes(requisites.get("bytes") or 0))]
         return [(name, value) for name, value in fields if value is not None]
 
     @property

@@ -42,8 +42,20 @@ def build_cdxj(venv: str, files: list[Path], output: str | os.PathLike, *, dir_r
     return output
 
 
+PYWB_CONFIG = """# Written by `scrapy replay` (pywb reads ./config.yaml; without one it warns at start).
+# Collections live in ./collections; the archive's WARC folder is linked as COLLECTION/archive.
+# Frameless replay: /COLLECTION/TIMESTAMP/URL is the page with pywb's banner inserted;
+# /COLLECTION/TIMESTAMPmp_/URL is the page alone.
+framed_replay: false
+"""
+
+
 def prepare_pywb_root(root: Path, collection: str, warc_dir: Path) -> Path:
-    """``ROOT/collections/COLLECTION/archive`` points at the archive's WARC folder."""
+    """``ROOT/collections/COLLECTION/archive`` points at the archive's WARC folder; ``ROOT/config.yaml``."""
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / "config.yaml"
+    if not config.exists():
+        config.write_text(PYWB_CONFIG, encoding="utf-8")
     coll = root / "collections" / collection
     (coll / "indexes").mkdir(parents=True, exist_ok=True)
     archive = coll / "archive"

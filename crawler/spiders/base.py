@@ -11,7 +11,7 @@ from scrapy.utils.httpobj import urlparse_cached
 
 from crawler import meta
 from crawler.discovery.inputs import allowed_hosts, parse_url_arguments
-from crawler.drops import AlreadyArchived, HostNotCrawled
+from crawler.drops import AlreadyArchived, HostNotCrawled, RequisiteLimit
 from crawler.items import Article
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,27 @@ class ArchiveSpider(scrapy.Spider):
 
     def parse_article(self, response):
         yield article_from_response(response)
+
+    def parse_requisite(self, response):
+        """A page requisite is a capture, not an article: nothing to extract (the requisite
+        middleware reads stylesheets and iframes for their own requisites)."""
+        return ()
+
+    def requisite_failed(self, failure):
+        """A requisite not fetched: counted apart from the run's errors (not an article)."""
+        stats, url = self.crawler.stats, failure.request.url
+        if failure.check(AlreadyArchived):
+            return
+        if failure.check(IgnoreRequest):
+            message = failure.getErrorMessage()
+            reason = ("robots" if "robots.txt" in message else "private_address" if "non-public" in message
+                      else "limit" if failure.check(RequisiteLimit) else "other")
+            stats.inc_value(f"requisites/ignored/{reason}")
+            logger.info("Requisite not fetched %s: %s", url, message)
+            return
+        stats.inc_value("requisites/failed")
+        stats.inc_value(f"requisites/failed/{type(failure.value).__name__}")
+        logger.warning("Could not fetch requisite %s: %s", url, failure.getErrorMessage())
 
     def failed(self, failure):
         url = failure.request.url

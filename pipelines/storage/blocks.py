@@ -73,6 +73,26 @@ def response_block(response: HttpResponse) -> bytes:
     return b"\r\n".join([response.status_line, *lines]) + b"\r\n\r\n" + body
 
 
+NOT_MODIFIED_PREFIX = b"X-Archive-Not-Modified"
+
+
+def not_modified_block(confirmed_head: bytes, response_304: bytes) -> bytes:
+    """The block of a server-not-modified revisit: the HTTP head of the capture the 304
+    confirms (status line and header lines as archived then), followed by the 304's own
+    status line as ``X-Archive-Not-Modified: HTTP/1.1 304 Not Modified`` and each of its
+    header lines, byte for byte, as ``X-Archive-Not-Modified-NAME: value``.
+
+    Replay tools take a revisit's status and headers from its block and its payload from
+    the record referred to: a bare 304 head would replay as an empty 304 (pywb, and
+    ReplayWeb.page from a WACZ), not as the page the server said is still current.
+    Nothing the server sent is lost: the 304 is in the block, prefixed."""
+    head = http_head(response_304)[:-4].split(b"\r\n")
+    confirmed = confirmed_head[:-4] if confirmed_head.endswith(b"\r\n\r\n") else confirmed_head
+    lines = [confirmed, NOT_MODIFIED_PREFIX + b": " + head[0]]
+    lines += [NOT_MODIFIED_PREFIX + b"-" + line.lstrip() for line in head[1:] if line]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
 def request_block(head: bytes, body: bytes, omit_headers: tuple[bytes, ...] = ()) -> bytes:
     """The request as sent, without the header lines named in ``omit_headers``."""
     if omit_headers:

@@ -1,7 +1,8 @@
 """Archiving one HTTP exchange (no Scrapy imports): a response (or revisit) record and
 its request record, then a ``captures`` row, written after the records are flushed. A
 200 response whose payload is already archived is written as an identical-payload-digest
-revisit, across runs (WARC_DEDUP). An exchange that had no status line is never a
+revisit, across runs (WARC_DEDUP); a 304 to our conditional request as a server-not-modified
+revisit of the capture it confirms (so that replay shows that capture). An exchange that had no status line is never a
 response record: what came instead, if anything, is kept in a metadata record.
 """
 
@@ -14,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
-from .blocks import HttpResponse, request_block, response_block
+from .blocks import HttpResponse, http_head, request_block, response_block
 from .catalog import CatalogIndex
-from .records import RecordLocation, RevisitOf, sha1_digest
-from .warc import WarcFileWriter
+from .records import NOT_MODIFIED, RecordLocation, RevisitOf, sha1_digest
+from .warc import WarcFileWriter, read_block
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,8 @@ class ExchangeArchiver:
         return await self._archive(exchange)
 
     def _original(self, exchange: HttpExchange) -> tuple[RevisitOf | None, RecordLocation | None]:
+        if exchange.status == 304 and not exchange.truncated and is_conditional(exchange.request_head):
+            return self._confirmed(exchange)
         if not self.dedup or exchange.status != 200 or not exchange.body or exchange.truncated:
             return None, None
         digest = sha1_digest(exchange.body)
@@ -97,6 +100,25 @@ class ExchangeArchiver:
         location = RecordLocation(row["warc_file"], row["warc_offset"], 0, row["record_id"], digest,
                                   row["fetched_at"])
         return RevisitOf(row["record_id"], row["url"], row["fetched_at"], digest), location
+
+    def _confirmed(self, exchange: HttpExchange) -> tuple[RevisitOf | None, RecordLocation | None]:
+        """A 304 to our conditional request: the full capture it confirms (the newest complete
+        200 of the URL, through to the record holding its payload), or (None, None) when
+        there is none, and the 304 is archived as a plain response."""
+        row = self.catalog.last_ok_capture(exchange.url)
+        if row is not None and row["record_type"] == "revisit" and row["payload_digest"]:
+            row = self.catalog.original_capture(row["payload_digest"], exchange.url)
+        if row is None or row["record_type"] != "response":
+            return None, None
+        try:
+            head = http_head(read_block(self.writer.directory, row["warc_file"], row["warc_offset"]))
+        except (OSError, ValueError) as exc:
+            logger.warning("Cannot read the capture a 304 confirms (%s), archived as it came: %s", exc, exchange.url)
+            return None, None
+        location = RecordLocation(row["warc_file"], row["warc_offset"], 0, row["record_id"], row["payload_digest"],
+                                  row["fetched_at"])
+        return RevisitOf(row["record_id"], row["url"], row["fetched_at"], row["payload_digest"], profile=NOT_MODIFIED,
+                         confirmed_head=head), location
 
     async def _archive(self, exchange: HttpExchange) -> Capture:
         revisit_of, original = self._original(exchange)
@@ -128,7 +150,9 @@ class ExchangeArchiver:
         self.count("warc/bytes", self.writer.bytes_written - before)
         if revisit_of:
             self.count("warc/revisits")
-            logger.info("Unchanged payload, revisit of %s: %s", revisit_of.record_id, exchange.url)
+            if revisit_of.profile == NOT_MODIFIED:
+                self.count("warc/revisits/not_modified")
+            logger.info("Unchanged (%s), revisit of %s: %s", revisit_of.profile, revisit_of.record_id, exchange.url)
         if exchange.framing_error:
             self.count("capture/framing_errors")
             logger.warning("HTTP framing problem in the response of %s: %s", exchange.url, exchange.framing_error)

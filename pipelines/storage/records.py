@@ -18,12 +18,16 @@ from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
 from warcio.timeutils import datetime_to_iso_date
 from warcio.utils import Digester
 
-from .blocks import http_head, http_payload
+from .blocks import http_head, http_payload, not_modified_block
 
 WARC_VERSION = "WARC/1.1"
 HTTP_REQUEST_TYPE = "application/http;msgtype=request"
 HTTP_RESPONSE_TYPE = "application/http;msgtype=response"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+# Revisit profiles (the last part of the profile URI): an identical payload seen again,
+# and a 304 Not Modified to a conditional request.
+IDENTICAL_PAYLOAD = "identical-payload-digest"
+NOT_MODIFIED = "server-not-modified"
 # WARC field naming what the HTTP parser refused or found ambiguous in a response.
 FRAMING_ERROR_FIELD = "X-Archive-Framing-Error"
 # WARC-Target-URI of text records: never the page's own URI, so no replay tool serves
@@ -46,11 +50,43 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def warc_date(when: dt.datetime) -> str:
-    """W3C timestamp in UTC with microseconds (allowed by WARC/1.1)."""
+def warc_date(when: dt.datetime, *, micros: bool = True) -> str:
+    """W3C timestamp in UTC, with microseconds (allowed by WARC/1.1) or to the second (WARC/1.0)."""
     if when.tzinfo is not None:
         when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return datetime_to_iso_date(when, use_micros=True)
+    return datetime_to_iso_date(when, use_micros=micros)
+
+
+@dataclass(frozen=True)
+class WarcFormat:
+    """The WARC version records are written in (WARC_VERSION): its version line, its
+    revisit profile URIs and its WARC-Date precision (WARC/1.0 knows only seconds)."""
+
+    version: str = "1.1"
+
+    @property
+    def line(self) -> str:
+        return f"WARC/{self.version}"
+
+    @property
+    def spec_uri(self) -> str:
+        return f"https://iipc.github.io/warc-specifications/specifications/warc-format/warc-{self.version}/"
+
+    def profile(self, name: str) -> str:
+        return f"http://netpreserve.org/warc/{self.version}/revisit/{name}"
+
+    def date(self, when: dt.datetime) -> str:
+        return warc_date(when, micros=self.version != "1.0")
+
+    @classmethod
+    def of(cls, version) -> WarcFormat:
+        version = str(version).strip().upper().removeprefix("WARC/")
+        if version not in ("1.0", "1.1"):
+            raise ValueError(f"WARC_VERSION must be 1.1 or 1.0, not {version!r}")
+        return cls(version)
+
+
+WARC_1_1 = WarcFormat("1.1")
 
 
 @dataclass(frozen=True)
@@ -61,6 +97,9 @@ class RevisitOf:
     target_uri: str
     date: str  # its WARC-Date, exactly as written
     payload_digest: str
+    profile: str = IDENTICAL_PAYLOAD
+    # server-not-modified: the HTTP head of the capture the 304 confirms (blocks.not_modified_block)
+    confirmed_head: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +125,7 @@ def build_record(
     target_uri: str | None = None,
     extra_fields: list[tuple[str, str]] | None = None,
     payload_digest: str | None = None,
+    warc_format: WarcFormat = WARC_1_1,
 ) -> bytes:
     """Serialise one uncompressed WARC record."""
     fields = [("WARC-Type", warc_type), ("WARC-Record-ID", record_id), ("WARC-Date", date)]
@@ -97,7 +137,7 @@ def build_record(
         fields.append(("WARC-Payload-Digest", payload_digest))
     fields.append(("Content-Type", content_type))
     fields.append(("Content-Length", str(len(block))))
-    head = StatusAndHeaders("", fields, protocol=WARC_VERSION).to_bytes()
+    head = StatusAndHeaders("", fields, protocol=warc_format.line).to_bytes()
     return head + block + b"\r\n\r\n"
 
 
@@ -137,16 +177,19 @@ def exchange_records(
     revisit_of: RevisitOf | None = None,
     gzip_level: int,
     make_id: Callable[[], str] = None,
+    warc_format: WarcFormat = WARC_1_1,
 ) -> list[PreparedRecord]:
     """A response record and its request record, linked both ways, ready to append.
 
     Both carry the same WARC-Date (the time the request was sent). The
     response comes first, as Heritrix and pywb expect. With ``revisit_of``
-    the response is an identical-payload-digest ``revisit`` record: HTTP
-    head only, pointing at the original full record. Touches no file:
-    safe to call from another thread.
+    the response is a ``revisit`` record pointing at the original full record:
+    identical-payload-digest, HTTP head only; or server-not-modified (a 304 to a
+    conditional request), whose block is the confirmed capture's head with the 304's
+    own lines under ``X-Archive-Not-Modified`` (blocks.not_modified_block). Touches no
+    file: safe to call from another thread.
     """
-    date = warc_date(when)
+    date = warc_format.date(when)
     make_id = make_id or make_record_id
     response_id, request_id = make_id(), make_id()
     common = [("WARC-IP-Address", ip_address)] if ip_address else []
@@ -154,14 +197,17 @@ def exchange_records(
     warc_type, payload_digest = "response", sha1_digest(http_payload(response_block))
     if revisit_of is not None:
         warc_type, payload_digest = "revisit", revisit_of.payload_digest
-        response_block = http_head(response_block)
+        if revisit_of.profile == NOT_MODIFIED:
+            response_block = not_modified_block(revisit_of.confirmed_head or b"", response_block)
+        else:
+            response_block = http_head(response_block)
+            truncated = "length"  # the block stops where the payload would start
         response_fields += [
-            ("WARC-Profile", REVISIT_PROFILE),
+            ("WARC-Profile", warc_format.profile(revisit_of.profile)),
             ("WARC-Refers-To", revisit_of.record_id),
             ("WARC-Refers-To-Target-URI", revisit_of.target_uri),
             ("WARC-Refers-To-Date", revisit_of.date),
         ]
-        truncated = "length"  # the block stops where the payload would start
     if truncated:
         response_fields.append(("WARC-Truncated", truncated))
     if framing_error:
@@ -170,8 +216,9 @@ def exchange_records(
     return [
         prepare_record(warc_type, response_block, gzip_level=level, record_id=response_id, date=date,
                        payload_digest=payload_digest, content_type=HTTP_RESPONSE_TYPE, target_uri=url,
-                       extra_fields=response_fields),
+                       extra_fields=response_fields, warc_format=warc_format),
         prepare_record("request", request_block, gzip_level=level, record_id=request_id, date=date,
                        payload_digest=sha1_digest(http_payload(request_block)), content_type=HTTP_REQUEST_TYPE,
-                       target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", response_id)]),
+                       target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", response_id)],
+                       warc_format=warc_format),
     ]

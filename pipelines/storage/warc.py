@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import zlib
 from collections.abc import Callable
 
 from .blocks import http_payload
@@ -19,8 +20,10 @@ from .records import (
     FRAMING_ERROR_FIELD,
     HTTP_REQUEST_TYPE,
     TEXT_URI_PREFIX,
+    WARC_1_1,
     PreparedRecord,
     RecordLocation,
+    WarcFormat,
     build_record,
     exchange_records,
     gzip_member,
@@ -28,7 +31,6 @@ from .records import (
     prepare_record,
     sha1_digest,
     utc_now,
-    warc_date,
 )
 
 logger = logging.getLogger(__name__)
@@ -57,7 +59,9 @@ class WarcFileWriter:
         clock: Callable[[], dt.datetime] = utc_now,
         make_id: Callable[[], str] = make_record_id,
         fsync: bool = False,
+        warc_format: WarcFormat = WARC_1_1,
     ):
+        self.warc_format = warc_format  # WARC/1.1, or WARC/1.0 (WARC_VERSION)
         self.directory = os.fspath(directory)
         self.prefix = prefix
         self.max_size = max_size
@@ -105,9 +109,10 @@ class WarcFileWriter:
             "warcinfo",
             body.encode("utf-8"),
             content_type="application/warc-fields",
-            date=warc_date(self.clock()),
+            date=self.warc_format.date(self.clock()),
             record_id=self.make_id(),
             extra_fields=[("WARC-Filename", filename)],
+            warc_format=self.warc_format,
         )
 
     def close(self) -> None:
@@ -180,7 +185,7 @@ class WarcFileWriter:
     ) -> RecordLocation:
         prepared = prepare_record(warc_type, block, gzip_level=self.gzip_level, record_id=record_id or self.make_id(),
                                   date=date, payload_digest=payload_digest, content_type=content_type,
-                                  target_uri=target_uri, extra_fields=extra_fields)
+                                  target_uri=target_uri, extra_fields=extra_fields, warc_format=self.warc_format)
         (location,) = self.append([prepared])
         return location
 
@@ -202,13 +207,14 @@ class WarcFileWriter:
     def prepare_exchange(self, url: str, **kwargs) -> list[PreparedRecord]:
         """The records of one exchange, ready to append (see records.exchange_records);
         touches no file: safe to call from another thread."""
-        return exchange_records(url, gzip_level=self.gzip_level, make_id=self.make_id, **kwargs)
+        return exchange_records(url, gzip_level=self.gzip_level, make_id=self.make_id, warc_format=self.warc_format,
+                                **kwargs)
 
     def write_unanswered(self, url: str, *, request_block: bytes, received: bytes, when: dt.datetime,
                          ip_address: str | None, error: str) -> tuple[RecordLocation, RecordLocation]:
         """A request that got no HTTP response: the request record, and a ``metadata``
         record holding the bytes that came instead (never a response record)."""
-        date = warc_date(when)
+        date = self.warc_format.date(when)
         metadata_id, request_id = self.make_id(), self.make_id()
         common = [("WARC-IP-Address", ip_address)] if ip_address else []
         level = self.gzip_level
@@ -216,10 +222,12 @@ class WarcFileWriter:
             prepare_record("metadata", received, gzip_level=level, record_id=metadata_id, date=date,
                            content_type="application/octet-stream", target_uri=url,
                            extra_fields=[("WARC-Concurrent-To", request_id),
-                                         (FRAMING_ERROR_FIELD, " ".join(error.split())[:500])]),
+                                         (FRAMING_ERROR_FIELD, " ".join(error.split())[:500])],
+                           warc_format=self.warc_format),
             prepare_record("request", request_block, gzip_level=level, record_id=request_id, date=date,
                            payload_digest=sha1_digest(http_payload(request_block)), content_type=HTTP_REQUEST_TYPE,
-                           target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", metadata_id)]),
+                           target_uri=url, extra_fields=[*common, ("WARC-Concurrent-To", metadata_id)],
+                           warc_format=self.warc_format),
         ])
         return metadata, request
 
@@ -238,8 +246,31 @@ class WarcFileWriter:
             "conversion",
             text,
             content_type=content_type,
-            date=warc_date(when),
+            date=self.warc_format.date(when),
             target_uri=TEXT_URI_PREFIX + url,
             extra_fields=[("WARC-Refers-To", refers_to)],
             payload_digest=sha1_digest(text),
         )
+
+
+def read_block(directory: str | os.PathLike, filename: str, offset: int) -> bytes:
+    """The block of the record at ``offset`` of a WARC file of ``directory`` (one gzip
+    member), also while the file is still being written (``.open``)."""
+    path = os.path.join(os.fspath(directory), filename)
+    if not os.path.exists(path):
+        path += OPEN_SUFFIX
+    inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    data = b""
+    with open(path, "rb") as stream:
+        stream.seek(offset)
+        while not inflater.eof:
+            chunk = stream.read(1 << 16)
+            if not chunk:
+                raise ValueError(f"truncated record at {filename}:{offset}")
+            data += inflater.decompress(chunk)
+    head_end = data.find(b"\r\n\r\n")
+    length = next((int(line.split(b":", 1)[1]) for line in data[:head_end].split(b"\r\n")
+                   if line.lower().startswith(b"content-length:")), None)
+    if head_end < 0 or length is None:
+        raise ValueError(f"not a WARC record at {filename}:{offset}")
+    return data[head_end + 4: head_end + 4 + length]
