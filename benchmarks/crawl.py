@@ -393,6 +393,49 @@ def print_table(summaries: dict[str, dict]) -> None:
         print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
 
 
+EXTRACTION_PROBE = """
+import json, sys, time
+from pipelines.extraction import stories
+from pipelines.extraction.extract import extract_article
+pages = json.load(sys.stdin)
+bodies = [(url, open(path, "rb").read()) for url, path in pages]
+for url, body in bodies[:20]:  # warm caches and imports, as a worker does before its first page
+    extract_article(body, url)
+started = time.process_time()
+for url, body in bodies:
+    article = extract_article(body, url)
+    if article is not None and article.text:
+        stories.fingerprint(article.text)
+print(json.dumps({"pages": len(bodies), "cpu_s": time.process_time() - started}))
+"""
+
+
+def extraction_cpu_ms(site: Path, base: str, repo: Path, sample: int) -> float:
+    """extract_article plus the story fingerprint per page, timed in one process outside the
+    crawl (CPU time), on ``sample`` of the site's articles (evenly spread), from the checkout."""
+    articles = json.loads((site / "manifest.json").read_text(encoding="utf-8"))["articles"]
+    step = max(1, len(articles) // sample)
+    pages = [[base + path, str(site / path.lstrip("/"))] for path, *_ in articles[::step][:sample]]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", EXTRACTION_PROBE], input=json.dumps(pages), capture_output=True,
+                          text=True, cwd=repo, env=env, check=True)
+    measured = json.loads(done.stdout)
+    return 1000 * measured["cpu_s"] / measured["pages"]
+
+
+def limit(summaries: dict[str, dict], extraction_ms: float, cores: int) -> dict | None:
+    """The most pages/s the full pipeline can reach on ``cores`` cores: C / (fetch-only CPU per
+    page, crawler and server, + extraction CPU per page)."""
+    a, c = summaries.get("a"), summaries.get("c")
+    if not a or not c:
+        return None
+    fetch_ms = a["cpu_ms_per_page"] + a["nginx_ms_per_page"]
+    pages_per_s = 1000 * cores / (fetch_ms + extraction_ms)
+    return {"cores": cores, "fetch_only_ms": fetch_ms, "extraction_ms": extraction_ms, "limit_pages_per_s": pages_per_s,
+            "full_pages_per_s": c["pages_per_s"], "share": c["pages_per_s"] / pages_per_s,
+            "crawler_ms_over_fetch_only": c["crawler_ms_per_page"] - a["crawler_ms_per_page"]}
+
+
 def ratios(summaries: dict[str, dict]) -> dict:
     out = {}
     base = summaries.get("a")
@@ -484,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the empty crawls that measure each mode's start-up (no steady figures)")
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up crawl")
     parser.add_argument("--keep", action="store_true", help="keep each run's ARCHIVE_DIR under --cache")
+    parser.add_argument("--extraction-sample", type=int, default=300,
+                        help="articles timed outside the crawl for the limit (default 300)")
     parser.add_argument("--json", type=Path, help="write every measurement to this file")
     args = parser.parse_args(argv)
     args.repo = args.repo.resolve()
@@ -504,12 +549,17 @@ def main(argv: list[str] | None = None) -> int:
                      "load_before": os.getloadavg()}
     runs: list[Run] = []
     empties: list[Run] = []
+    extraction_ms: float | None = None
     try:
         if modes and args.rounds > 0:
             site = ensure_site(args.cache, args.pages, args.seed)
             with Nginx(site) as server:
                 newssite.write_discovery(site, server.base)
                 print(f"serving {site} on {server.base} (nginx, gzip level 5)", flush=True)
+                if "a" in modes and "c" in modes:
+                    extraction_ms = extraction_cpu_ms(site, server.base, args.repo, args.extraction_sample)
+                    print(f"extraction outside the crawl (extract_article + story fingerprint, one process, "
+                          f"{args.extraction_sample} pages): {extraction_ms:.2f} CPU ms/page", flush=True)
                 if not args.no_warmup:
                     print("warm-up (mode c, 200 pages, not counted) ...", flush=True)
                     run_crawl(server, "c", 0, workdir, [*args.set, "CLOSESPIDER_PAGECOUNT=200"], repo=args.repo)
@@ -532,6 +582,13 @@ def main(argv: list[str] | None = None) -> int:
             for name, r in results["ratios"].items():
                 print(f"ratio {name}: pages/s {r['pages_per_s']:.2f}x (steady {r['steady_pages_per_s']:.2f}x), "
                       f"CPU ms/page {r['cpu_ms_per_page']:.2f}x (steady {r['steady_cpu_ms_per_page']:.2f}x)")
+            if extraction_ms is not None and (bound := limit(summaries, extraction_ms, info["usable_cores"])):
+                results["limit"] = bound
+                print(f"limit = {bound['cores']} cores / (fetch-only {bound['fetch_only_ms']:.2f} ms/page crawler + "
+                      f"server, + extraction {bound['extraction_ms']:.2f} ms/page)")
+                print(f"full pipeline {bound['full_pages_per_s']:.1f} pages/s = {100 * bound['share']:.0f} % of the "
+                      f"limit {bound['limit_pages_per_s']:.1f} pages/s; crawl process "
+                      f"{bound['crawler_ms_over_fetch_only']:+.2f} ms/page over fetch-only")
         if args.memory:
             results["memory"] = memory_run(args.cache, args.memory, args.seed, workdir, args.set, args.keep,
                                            args.repo.resolve())

@@ -47,7 +47,8 @@ def test_no_more_than_concurrent_requests_per_domain_at_once(tmp_path, slow_site
     assert result.returncode == 0, result.stderr[-3000:]
     assert run_stats(archive)["store/articles"] == 12
     assert slow_site.max_open_by_host == {"127.0.0.1": 2}
-    assert len(slow_site.requests) == 14  # robots.txt, the sitemap, 12 articles
+    # robots.txt, the sitemap, 12 articles and their shared image (a page requisite, fetched once)
+    assert len(slow_site.requests) == 15 and slow_site.paths_requested().count("/img/icebreaker.jpg") == 1
 
 
 def test_download_delay_holds_between_every_request_to_a_host(tmp_path, slow_site):
@@ -64,7 +65,7 @@ def test_download_delay_holds_between_every_request_to_a_host(tmp_path, slow_sit
     assert result.returncode == 0, result.stderr[-3000:]
     arrivals = [r.when for r in slow_site.requests]
     assert [r.path for r in slow_site.requests][:2] == ["/robots.txt", "/sitemap.xml"]
-    assert len(arrivals) == 6
+    assert len(arrivals) == 7  # robots.txt, the sitemap, 4 articles, their shared image (a page requisite)
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert min(gaps) >= 0.5, gaps  # 0.6 s, less the jitter of two arrivals
 
@@ -81,7 +82,8 @@ def test_a_sites_crawl_delay_holds_for_robots_txt_sitemaps_and_articles(tmp_path
     result = run_crawl(archive, f"config={sources}", spider="sources", extra=("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4"))
     assert result.returncode == 0, result.stderr[-3000:]
     arrivals = [r.when for r in slow_site.requests]
-    assert len(arrivals) == 5 and run_stats(archive)["store/articles"] == 3
+    # robots.txt, the sitemap, 3 articles, their shared image (a page requisite)
+    assert len(arrivals) == 6 and run_stats(archive)["store/articles"] == 3
     gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert min(gaps) >= 0.6, gaps
 

@@ -74,7 +74,8 @@ def test_environment_proxies_carry_http_and_https_and_no_proxy_goes_direct(tmp_p
     assert run_stats(archive)["store/articles"] == 3
     # http:// through the HTTP proxy in absolute form, https:// through SOCKS5 (the proxy resolves)
     assert {(s.method, s.target) for s in http_proxy.seen} == {
-        ("GET", plain.url("/robots.txt")), ("GET", plain.url("/story"))}
+        ("GET", plain.url("/robots.txt")), ("GET", plain.url("/story")),
+        ("GET", plain.url("/img/icebreaker.jpg"))}  # the page's image (a requisite) goes the same way
     assert {s.target for s in socks.seen} == {f"127.0.0.1:{secure.port}"}
     assert all(s.authorized for s in [*http_proxy.seen, *socks.seen])
     by_host = {}
@@ -119,8 +120,9 @@ def test_a_sites_proxy_and_cookies_file_from_the_sources_file(tmp_path):
     stats = run_stats(archive)
     assert stats["store/articles"] == 2 and stats["extract/dropped/paywall"] == 1  # the anonymous site's stub
     # every request of the members site went through its proxy: robots.txt, the sitemap, the articles
+    # and their image (a page requisite)
     assert sorted(s.target for s in proxy.seen) == sorted(
-        site.url(p) for p in ("/robots.txt", "/members-sitemap.xml", "/members/1", "/members/2"))
+        site.url(p) for p in ("/robots.txt", "/members-sitemap.xml", "/members/1", "/members/2", "/img/icebreaker.jpg"))
     members = [r for r in site.requests
                if r.path.startswith("/members/") and "localhost" not in dict(r.headers)["Host"]]
     assert len(members) == 2 and all(r.client_port in proxy.upstream_ports for r in members)

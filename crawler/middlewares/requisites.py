@@ -152,7 +152,8 @@ class RequisiteMiddleware:
 
     def _requests(self, found: list[Requisite], *, page: str, depth: int, via) -> list[scrapy.Request]:
         """Requests for ``found``, needed by ``page``; they go out as ``via`` (the response that
-        named them) did: through the site's proxy, with its cookie jar."""
+        named them) did: through its site's proxy, with its cookie jar (the spider says which);
+        proxies from the environment apply to them as to every request."""
         if not found:
             return []
         before = self.requested.get(page, 0)
@@ -165,7 +166,7 @@ class RequisiteMiddleware:
         self.requested.add(page, len(found))
         self.stats.inc_value("requisites/requested", len(found))
         spider = self.crawler.spider
-        inherited = {key: via.meta[key] for key in (meta.PROXY, meta.COOKIEJAR) if via.meta.get(key)}
+        inherited = spider.requisite_meta(via) if hasattr(spider, "requisite_meta") else {}
         requests = []
         for requisite in found:
             request_meta = {meta.REQUISITE: {"page": page, "kind": requisite.kind, "depth": depth},

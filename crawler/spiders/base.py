@@ -46,6 +46,10 @@ class ArchiveSpider(scrapy.Spider):
                         meta.SOURCE: {"discovered_via": via, **{k: v for k, v in source.items() if v}}}
         return scrapy.Request(url, callback=self.parse_article, errback=self.failed, meta=request_meta)
 
+    def requisite_meta(self, response) -> dict:
+        """request.meta a page's requisites carry from the page (a site's proxy, cookie jar)."""
+        return {}
+
     def parse_article(self, response):
         yield article_from_response(response)
 

@@ -79,6 +79,11 @@ class DiscoveringSpider(ProbingMixin, ArchiveSpider):
             for domain in site.allowed_domains
         }
 
+    def requisite_meta(self, response) -> dict:
+        """What a page's requisites carry from its site: its proxy and cookie jar."""
+        site = self.sites.get(response.meta.get(meta.SITE))
+        return session_meta(site) if site is not None else {}
+
     async def start(self):
         for site in self.sites.values():
             for url in site.sitemaps:
