@@ -148,6 +148,12 @@ CATALOG_PATH = "catalog.sqlite"
 # The index the crawl's lookups go to, over the local catalog file: empty for the file alone;
 # a class with from_settings(local_catalog, settings) otherwise (set by the distributed add-on).
 CATALOG_INDEX = ""
+# The crawl writes catalog rows in batches: one transaction per this many rows, or after this
+# many seconds, whichever comes first (1 and 0: a commit per row). Rows are written only after
+# their WARC records are flushed; a crash loses at most the open batch's rows, whose pages the
+# next run fetches again.
+CATALOG_COMMIT_EVERY = 200
+CATALOG_COMMIT_INTERVAL = 1.0
 
 # --- STORIES_*: link near-duplicate articles (one wire story, many outlets) ---------
 # Each article's text is fingerprinted (MinHash of word 3-grams, pipelines/extraction/stories.py) and
@@ -253,6 +259,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.recrawl.RecrawlMiddleware": 60,
     "crawler.middlewares.robots.StrictRobotsTxtMiddleware": 100,
     "crawler.middlewares.retry_after.RetryAfterMiddleware": 580,  # sees a 429/503 before RetryMiddleware
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "crawler.middlewares.meta_refresh.HeadMetaRefreshMiddleware": 580,  # no full-body decoding per page
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.CookiesFileMiddleware": 700,  # Scrapy's, plus cookies.txt files
     "crawler.middlewares.requisites.RequisiteBudgetMiddleware": 720,
@@ -274,6 +282,7 @@ ITEM_PIPELINES = {
     "crawler.stages.extraction.ExtractionStage": 300,
     "crawler.stages.store.StoreStage": 800,
     "crawler.stages.stories.StoriesStage": 850,
+    "crawler.stages.store.SidecarStage": 900,
 }
 # `-O items.jsonl` exports the catalog's fields plus the text, not the raw body.
 FEED_EXPORT_FIELDS = [

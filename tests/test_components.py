@@ -17,9 +17,9 @@ from crawler.capture.handler import CapturingHttpDownloadHandler
 from crawler.items import Article
 from crawler.middlewares.recrawl import RecrawlMiddleware
 from crawler.spiders.article import ArticleSpider
-from crawler.stages import RevisionFilter, StoreStage
+from crawler.stages import RevisionFilter, SidecarStage, StoreStage
 from pipelines.storage.catalog import UrlState
-from tests.components import open_archive, project_crawler, stats_under
+from tests.components import open_archive, project_crawler, run, stats_under
 from tests.localsite import Route, article_html
 
 HTML = [("Content-Type", "text/html; charset=utf-8")]
@@ -125,10 +125,10 @@ def test_the_revision_filter_drops_what_did_not_change(crawler):
 
 def test_the_store_stage_writes_record_file_row_and_sidecar_in_order(crawler):
     archive = open_archive(crawler)
-    stage = StoreStage.from_crawler(crawler)
+    stage, sidecars = StoreStage.from_crawler(crawler), SidecarStage.from_crawler(crawler)
     item = Article(url="https://a.example/story", status=200, fetched_at="2024-02-04T09:30:00+00:00",
                    title="The title", text="First paragraph.\n\nSecond paragraph.", response_record_id="<urn:uuid:r>")
-    stage.process_item(item)
+    sidecars.process_item(run(stage.process_item(item)))
     text = (archive.layout.path(item.text_path)).read_text()
     assert text == "The title\n\nFirst paragraph.\n\nSecond paragraph.\n"
     sidecar = json.loads(archive.layout.path(item.text_path).with_suffix(".json").read_text())
@@ -138,8 +138,25 @@ def test_the_store_stage_writes_record_file_row_and_sidecar_in_order(crawler):
     again = Article(url="https://a.example/story", status=200, title="The title", text=item.text,
                     response_record_id="<urn:uuid:r2>")
     with pytest.raises(drops.Unchanged):
-        stage.process_item(again)
+        run(stage.process_item(again))
     archive.close()
     assert ("conversion", "urn:text:https://a.example/story") in records(archive)
     assert stats_under(crawler, "store/") == {"store/articles": 1}
     assert stats_under(crawler, "archive/") == {"archive/unchanged": 1}
+
+
+def test_meta_refresh_is_followed_and_pages_without_one_pass_untouched(crawler):
+    from scrapy.http import HtmlResponse
+
+    from crawler.middlewares.meta_refresh import HeadMetaRefreshMiddleware
+
+    middleware = HeadMetaRefreshMiddleware.from_crawler(crawler)
+    request = Request("https://a.example/old")
+    moved = HtmlResponse(request.url, body=b'<html><head><meta http-equiv="refresh" content="0; url=/new">'
+                                           b"</head><body>moved</body></html>", request=request)
+    plain = HtmlResponse(request.url, body=b"<html><body>" + b"<p>text</p>" * 5000 + b"</body></html>",
+                         request=request)
+    redirected = middleware.process_response(request, moved)
+    assert isinstance(redirected, Request) and redirected.url == "https://a.example/new"
+    assert middleware.process_response(request, plain) is plain
+

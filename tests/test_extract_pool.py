@@ -77,9 +77,9 @@ def test_worker_fingerprint_is_the_one_the_linker_would_make():
     url, body = next(iter(PAGES.items()))
     pool = ExtractionPool("pipelines.extraction.worker.extract_page", workers=1)
     try:
-        article, story_fingerprint = asyncio.run(
+        article, story_fingerprint, wall = asyncio.run(
             pool.run("pipelines.extraction.extract.extract_article", body, url, fingerprint=True))
     finally:
         pool.close()
-    assert story_fingerprint == stories.fingerprint(article.text)
+    assert story_fingerprint == stories.fingerprint(article.text) and wall is None
     assert extract_page("pipelines.extraction.extract.extract_article", body, url, fingerprint=False)[1] is None

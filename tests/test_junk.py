@@ -664,3 +664,19 @@ def test_embed_consent_placeholders(line: str) -> None:
 
 def test_embed_consent_placeholder_near_miss() -> None:
     assert not junk.is_loading_placeholder("Der externe Gutachter legte seinen Bericht am Montag vor.")
+
+
+def test_the_learners_kept_set_is_the_full_scan_of_its_counts():
+    """repeated() is kept up to date page by page; it must equal scanning every count."""
+    import random
+
+    rng = random.Random(5)
+    lines = [f"line number {n}" for n in range(60)]
+    learner = RepeatedLineLearner(min_pages=3, min_share=0.3)
+    learner.seed("a.example", 4, {"line number 1": 3, "line number 2": 1})
+    for page in range(300):
+        learner.observe("a.example", rng.sample(lines, rng.randint(1, 25)), page_key=str(page))
+        if page % 7 == 0:
+            threshold = max(3, 0.3 * learner.pages("a.example"))
+            counts = learner.export()["a.example"][1]
+            assert learner.repeated("a.example") == {line for line, n in counts.items() if n >= threshold}, page

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from crawler.items import Article
-from crawler.stages import StoreStage, StoriesStage
+from crawler.stages import SidecarStage, StoreStage, StoriesStage
 from pipelines.extraction import stories
 from pipelines.extraction.stories import StoryLinker
 from pipelines.storage.catalog import Catalog
-from tests.components import open_archive, project_crawler, stats_under
+from tests.components import open_archive, project_crawler, run, stats_under
 
 HERE = Path(__file__).resolve().parent
 SET = HERE / "stories"
@@ -244,13 +244,13 @@ def test_labelled_set_precision_and_recall():
 def test_the_stories_stage_puts_the_story_on_the_item_row_and_sidecar(tmp_path):
     crawler = project_crawler(tmp_path)
     archive = open_archive(crawler)
-    store, linking = StoreStage.from_crawler(crawler), StoriesStage.from_crawler(crawler)
+    store, linking, sidecars = (stage.from_crawler(crawler) for stage in (StoreStage, StoriesStage, SidecarStage))
     items = [Article(url=f"https://{host}.example/story", fetched_at="2024-02-04T10:00:00+00:00",
                      title="Title", text=text(name))
              for host, name in [("wire", "summit-wire.txt"), ("other", "topic-russia-china-drills.txt"),
                                 ("trt", "summit-trt-style.txt")]]
     for item in items:
-        linking.process_item(store.process_item(item))
+        sidecars.process_item(linking.process_item(run(store.process_item(item))))
     catalog = archive.local_catalog
     rows = catalog.db.execute("SELECT id, url, story_id, story_similarity FROM articles ORDER BY id").fetchall()
     assert [(row["story_id"], row["story_similarity"]) for row in rows][:2] == [(rows[0]["id"], None),

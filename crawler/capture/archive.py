@@ -10,6 +10,7 @@ write that fails (disk full, I/O error) stops the crawl with exit status 6.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import datetime as dt
 import logging
@@ -19,6 +20,7 @@ import sqlite3
 
 import scrapy
 from scrapy import signals
+from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 from scrapy.utils.misc import load_object
 
@@ -36,6 +38,15 @@ from .exchange import RawExchange
 logger = logging.getLogger(__name__)
 
 
+def _in_event_loop() -> bool:
+    """Inside a crawl (its reactor runs an asyncio loop); not in components built by tests."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 class Archive:
     def __init__(self, crawler):
         settings = crawler.settings
@@ -49,6 +60,9 @@ class Archive:
         self.dedup = settings.getbool("WARC_DEDUP")
         self.keep_credentials = settings.getbool("WARC_KEEP_CREDENTIALS")
         self.index_class = settings.get("CATALOG_INDEX")
+        self.commit_every = settings.getint("CATALOG_COMMIT_EVERY")
+        self.commit_interval = settings.getfloat("CATALOG_COMMIT_INTERVAL")
+        self._committer = None  # a looping call committing rows that waited (see open)
         self.warc_format = WarcFormat.of(settings.get("WARC_VERSION") or "1.1")
         self.writer: WarcFileWriter | None = None
         self.archiver: ExchangeArchiver | None = None
@@ -65,10 +79,15 @@ class Archive:
     # -- lifecycle ---------------------------------------------------------------------
     def open(self, spider=None) -> None:
         try:
-            self.local_catalog = Catalog(self.layout.catalog)
+            self.local_catalog = Catalog(self.layout.catalog, commit_every=self.commit_every,
+                                         commit_interval=self.commit_interval)
         except CatalogError as exc:
             self.write_failed(exc, "the catalog")
             return
+        if self.commit_interval > 0 and _in_event_loop():
+            # rows that waited that long are committed even while nothing else is written
+            self._committer = create_looping_call(self._commit_due)
+            self._committer.start(self.commit_interval, now=False)
         self.catalog = self.local_catalog
         if self.index_class:  # the distributed mode's shared lookups, over the local file
             self.catalog = load_object(self.index_class).from_settings(self.local_catalog, self.crawler.settings)
@@ -106,7 +125,15 @@ class Archive:
             },
         )
 
+    def _commit_due(self) -> None:
+        try:
+            self.local_catalog.commit_if_due()
+        except sqlite3.Error as exc:
+            self.write_failed(exc, "the catalog")
+
     def close(self, spider=None, reason=None) -> None:
+        if self._committer is not None and self._committer.running:
+            self._committer.stop()
         if self.writer is not None:
             self.writer.close()
         if self.catalog is not None:
@@ -143,7 +170,8 @@ class Archive:
             raise
 
     def write_text(self, url: str, text: bytes, *, refers_to: str) -> RecordLocation | None:
-        """The clean text as a conversion record (see WarcFileWriter.write_conversion)."""
+        """The clean text as a conversion record (see WarcFileWriter.write_conversion). In the
+        reactor thread: gzip of a few KB of text costs less than a hop to a worker thread."""
         if self.writer is None:
             return None
         location = self.writer.write_conversion(url, text, refers_to=refers_to, when=dt.datetime.now(dt.UTC))

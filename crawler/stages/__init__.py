@@ -5,10 +5,11 @@
    conditional request, the same payload) is dropped before it is extracted.
 2. ``ExtractionStage`` (300): clean text and metadata, in worker processes; pages that
    are not articles are dropped with a reason.
-3. ``StoreStage`` (800): the text as a WARC conversion record, its text file, the
-   catalog row, then the JSON sidecar — in that order, so nothing ever points at a
-   record or file that is not on disk yet. The same text again is dropped as unchanged.
+3. ``StoreStage`` (800): the text as a WARC conversion record, its text file, then the
+   catalog row — in that order, so nothing ever points at a record or file that is not
+   on disk yet. The same text again is dropped as unchanged.
 4. ``StoriesStage`` (850): links the row to the story of its closest earlier article.
+5. ``SidecarStage`` (900): the JSON sidecar beside the text file, once, last.
 
 Every drop is a ``crawler.drops`` reason counted as ``extract/dropped/<reason>`` (or
 ``archive/unchanged``); the page's capture stays in the WARC either way. The archive
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from .extraction import ExtractionStage
 from .revisions import RevisionFilter
-from .store import StoreStage
+from .store import SidecarStage, StoreStage
 from .stories import StoriesStage
 
-__all__ = ["ExtractionStage", "RevisionFilter", "StoreStage", "StoriesStage"]
+__all__ = ["ExtractionStage", "RevisionFilter", "SidecarStage", "StoreStage", "StoriesStage"]

@@ -42,6 +42,15 @@ def extraction_pool(settings) -> ExtractionPool | None:
                           settings.getfloat("EXTRACT_TIMEOUT"))
 
 
+_WALLS = {  # walls.verdict() kind -> the drop that says it
+    "challenge": lambda detail, url: drops.Challenge(f"bot challenge ({detail}), archived, fetched again next run: "
+                                                     f"{url}"),
+    "consent": lambda detail, url: drops.ConsentWall(f"only a cookie-consent form, archived, fetched again next run: "
+                                                     f"{url}"),
+    "paywall": lambda detail, url: drops.Paywall(f"paywall stub ({detail}), archived, fetched again next run: {url}"),
+}
+
+
 class ExtractionStage:
     """Per-site rules come from EXTRACT_SITE_RULES merged with the spider's
     ``extract_site_rules`` attribute (host -> rules); a rule for "example.com" also applies
@@ -66,8 +75,8 @@ class ExtractionStage:
         self.learner = learner
         self.archive = archive  # where walls are marked; keeps the learner's counts when persist_lines
         self.persist_lines = persist_lines and learner is not None
-        self.paywall_ratio = paywall_ratio
-        self.paywall_min_words = paywall_min_words
+        # walls are told in the worker, beside the text (pipelines/extraction/walls.py verdict)
+        self.wall_rules = walls.WallRules(min_chars, paywall_ratio, paywall_min_words)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -93,6 +102,8 @@ class ExtractionStage:
         return stage
 
     def spider_opened(self, spider):
+        if self.pool is not None:
+            self.pool.start()  # the workers import trafilatura while robots.txt and sitemaps come in
         extra = getattr(spider, "extract_site_rules", None)
         if extra:  # the spider knows more sites (sources spider): its rules join the settings' ones
             self.site_rules = site_rules_from(self.site_rules, extra)
@@ -121,9 +132,9 @@ class ExtractionStage:
             self._check(adapter)
             url = adapter["url"]
             host = urlsplit(url).hostname or ""
-            article, story_fingerprint = await self._extract(adapter["body"], url, host)
-            self._apply(adapter, article, host)
-            adapter["story_fingerprint"] = story_fingerprint
+            result = await self._extract(adapter["body"], url, host)
+            self._apply(adapter, result.article, result.wall, host)
+            adapter["story_fingerprint"] = result.story_fingerprint
         except drops.Wall as wall:
             self._blocked(adapter, wall)
             raise drops.counted(self.stats, wall) from None
@@ -138,10 +149,11 @@ class ExtractionStage:
         kwargs = {"site_rules": rules_for_host(self.site_rules, host),
                   "repeated_lines": self.learner.repeated(host) if self.learner is not None and host else None}
         args = (self.function_path, body, url)
+        kwargs.update(fingerprint=self.fingerprint, wall_rules=self.wall_rules)
         try:
             if self.pool is not None:
-                return await self.pool.run(*args, fingerprint=self.fingerprint, **kwargs)
-            return extract_page(*args, fingerprint=self.fingerprint, **kwargs)
+                return await self.pool.run(*args, **kwargs)
+            return extract_page(*args, **kwargs)
         except ExtractionTimedOut as exc:
             logger.warning("Extraction of %s ran past EXTRACT_TIMEOUT: archived, not extracted", url)
             raise drops.ExtractionTimeout(f"{exc}: {url}") from exc
@@ -172,10 +184,11 @@ class ExtractionStage:
         if not looks_like_html(body):
             raise drops.BinaryBody(f"body is not HTML ({len(body)} bytes): {url}")
 
-    def _apply(self, adapter: ItemAdapter, article, host: str) -> None:
+    def _apply(self, adapter: ItemAdapter, article, wall: tuple[str, str] | None, host: str) -> None:
         url = adapter["url"]
         text = article.text if article is not None else ""
-        self._check_walls(adapter["body"], text or "", url, short=len(text or "") < self.min_chars)
+        if wall is not None:
+            raise _WALLS[wall[0]](wall[1], url)
         if not text:
             raise drops.NoArticleText(f"no article text: {url}")
         if self.learner is not None and host:
@@ -185,19 +198,6 @@ class ExtractionStage:
             raise drops.TextTooShort(f"{len(article.text)} chars < EXTRACT_MIN_CHARS={self.min_chars}: {url}")
         for name in EXTRACTED_FIELDS:
             adapter[name] = getattr(article, name)
-
-    def _check_walls(self, body: bytes, text: str, url: str, *, short: bool) -> None:
-        """A challenge served as 200, a consent form or a paywall stub in the article's place (after
-        extraction: they are told by the text)."""
-        challenge = walls.challenge_markup(body) if short else None
-        if challenge:
-            raise drops.Challenge(f"bot challenge ({challenge}), archived, fetched again next run: {url}")
-        if walls.is_consent_only(body, text, short=short):
-            raise drops.ConsentWall(f"only a cookie-consent form, archived, fetched again next run: {url}")
-        stub = text and walls.paywall(walls.claims(body), text, ratio=self.paywall_ratio,
-                                      min_words=self.paywall_min_words)
-        if stub:
-            raise drops.Paywall(f"paywall stub ({stub}), archived, fetched again next run: {url}")
 
     def _blocked(self, adapter: ItemAdapter, wall: drops.Wall) -> None:
         """Count the wall by host and mark its capture, so that the URL is not archived by it."""

@@ -1,6 +1,7 @@
 """StoreStage (ITEM_PIPELINES 800): the text as a WARC conversion record, its text file,
-the catalog row, then the JSON sidecar — in that order, so nothing ever points at a
-record or file that is not on disk yet. The same text again is dropped as unchanged."""
+then the catalog row — in that order, so nothing ever points at a record or file that is
+not on disk yet; the same text again is dropped as unchanged. SidecarStage (900): the JSON
+sidecar, last, once the row has its story."""
 
 from __future__ import annotations
 
@@ -58,7 +59,6 @@ class StoreStage:
         write_atomically(self.archive.layout.path(adapter["text_path"]), text)
         row = {name: adapter.get(name) for name in COLUMNS}
         adapter["article_id"] = self.archive.catalog.add_article(row)
-        write_sidecar(self.archive.layout.path(adapter["text_path"]), sidecar(adapter))
         self.stats.inc_value("store/articles")
         if adapter["revision"] > 1:
             self.stats.inc_value("store/revisions")
@@ -74,6 +74,27 @@ class StoreStage:
             raise drops.counted(self.stats, drops.Unchanged(f"same text as revision {latest['revision']}: "
                                                        f"{adapter['url']}"))
         adapter["revision"] = revision
+
+
+class SidecarStage:
+    """The JSON sidecar beside the text file (ITEM_PIPELINES 900), written once, last: the
+    catalog row as it ended up (with its story) and what the response was."""
+
+    def __init__(self, archive: Archive):
+        self.archive = archive
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.get_extension(Archive))
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        try:
+            write_sidecar(self.archive.layout.path(adapter["text_path"]), sidecar(adapter))
+        except OSError as exc:
+            self.archive.write_failed(exc, f"the sidecar of {adapter['url']}")
+            raise drops.StoreFailed(f"{type(exc).__name__}: {exc}") from exc
+        return item
 
 
 def sidecar(adapter: ItemAdapter) -> dict:

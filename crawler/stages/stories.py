@@ -11,9 +11,6 @@ from scrapy.exceptions import NotConfigured
 from crawler import drops
 from crawler.capture.archive import Archive
 from pipelines.extraction import stories
-from pipelines.storage.texts import write_sidecar
-
-from .store import sidecar
 
 
 class StoriesStage:
@@ -43,7 +40,6 @@ class StoriesStage:
             adapter["story_id"], adapter["story_similarity"] = self.linker.link(
                 adapter["article_id"], adapter["text"], url=adapter["url"], canonical_url=adapter.get("canonical_url"),
                 precomputed=adapter.get("story_fingerprint"))
-            write_sidecar(self.archive.layout.path(adapter["text_path"]), sidecar(adapter))
         except (OSError, sqlite3.Error) as exc:
             self.archive.write_failed(exc, f"the story of {adapter['url']}")
             raise drops.StoreFailed(f"{type(exc).__name__}: {exc}") from exc

@@ -39,6 +39,10 @@ class RepeatedLineLearner:
         self._pages: Counter[str] = Counter()  # pages observed per host
         self._pages_seen: dict[str, set[str]] = {}
         self._frozen: dict[str, frozenset[str]] = {}
+        # per host: the lines at or over the threshold, and the threshold they were judged at;
+        # kept up to date by observe() (a full scan of the counts only after seed())
+        self._repeated: dict[str, set[str]] = {}
+        self._judged_at: dict[str, float] = {}
         self._changed: set[str] = set()
 
     def observe(self, host: str, lines: Iterable[str], page_key: str | None = None) -> None:
@@ -52,11 +56,23 @@ class RepeatedLineLearner:
             seen.add(page_key)
         counts = self._counts.setdefault(host, Counter())
         self._pages[host] += 1
-        for line in {normalise_line(line) for line in lines if word_count(line) <= self.max_words} - {""}:
+        observed = {normalise_line(line) for line in lines if word_count(line) <= self.max_words} - {""}
+        for line in observed:
             counts[line] += 1
         self._forget_if_full(host)
+        if host in self._repeated:
+            # The threshold only rises (pages only grow): lines fall out only when it does, and
+            # come in only when observed, so the set is kept exact without scanning every count.
+            threshold, repeated = self._threshold(host), self._repeated[host]
+            repeated.update(line for line in observed if counts[line] >= threshold)
+            if threshold > self._judged_at[host]:
+                repeated.difference_update([line for line in repeated if counts[line] < threshold])
+                self._judged_at[host] = threshold
         self._frozen.pop(host, None)
         self._changed.add(host)
+
+    def _threshold(self, host: str) -> float:
+        return max(self.min_pages, self.min_share * self._pages[host])
 
     def _forget_if_full(self, host: str) -> None:
         counts = self._counts[host]
@@ -69,9 +85,12 @@ class RepeatedLineLearner:
     def repeated(self, host: str) -> frozenset[str]:
         host = host.casefold()
         if host not in self._frozen:
-            threshold = max(self.min_pages, self.min_share * self._pages[host])
-            counts = self._counts.get(host, Counter())
-            self._frozen[host] = frozenset(line for line, n in counts.items() if n >= threshold)
+            if host not in self._repeated:  # first asked, or seeded since: a full scan, once
+                threshold = self._threshold(host)
+                counts = self._counts.get(host, Counter())
+                self._repeated[host] = {line for line, n in counts.items() if n >= threshold}
+                self._judged_at[host] = threshold
+            self._frozen[host] = frozenset(self._repeated[host])
         return self._frozen[host]
 
     def pages(self, host: str) -> int:
@@ -94,4 +113,5 @@ class RepeatedLineLearner:
             if line and n > 0:
                 mine[line] += n
         self._forget_if_full(host)
+        self._repeated.pop(host, None)
         self._frozen.pop(host, None)

@@ -27,10 +27,12 @@ import logging
 import multiprocessing
 import os
 import pickle
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.reduction import ForkingPickler
 
 logger = logging.getLogger(__name__)
 
@@ -94,30 +96,59 @@ class _TimedOut(Exception):
 
 
 class _Worker:
+    """One worker process and its end of a socket pair. The parent reads and writes it on the
+    event loop (multiprocessing's own framing: a 4-byte length, then the pickle), so a page
+    costs no thread hop; the worker uses a plain multiprocessing Connection."""
+
     def __init__(self, context, function_path: str):
-        self.conn, child = context.Pipe()
+        self.conn, child = context.Pipe()  # duplex: a Unix socket pair
         self.process = context.Process(target=_serve, args=(child, function_path, os.getpid()), daemon=True,
                                        name="extract-worker")
         self.process.start()
         child.close()
+        self.sock = socket.socket(fileno=os.dup(self.conn.fileno()))
+        self.sock.setblocking(False)
         self.ready = False
 
-    def call(self, args: tuple, kwargs: dict, timeout: float | None) -> tuple[bool, object]:
-        """Blocking (run in a thread): one page to the worker and its answer back."""
+    async def call(self, args: tuple, kwargs: dict, timeout: float | None) -> tuple[bool, object]:
+        """One page to the worker and its answer back; _TimedOut, or EOFError/OSError if it died."""
+        loop = asyncio.get_running_loop()
         if not self.ready:
-            if not self.conn.poll(START_TIMEOUT):
-                raise _TimedOut
-            self.ready = self.conn.recv() == READY
-        self.conn.send((args, kwargs))
-        if not self.conn.poll(timeout):  # also True when the worker died: recv raises EOFError
-            raise _TimedOut
-        return self.conn.recv()
+            try:
+                self.ready = await asyncio.wait_for(self._receive(loop), START_TIMEOUT) == READY
+            except TimeoutError:
+                raise _TimedOut from None
+        data = ForkingPickler.dumps((args, kwargs))
+        size = len(data)
+        header = struct.pack("!i", size) if size <= 0x7FFFFFFF else struct.pack("!iQ", -1, size)
+        await loop.sock_sendall(self.sock, header + bytes(data))
+        try:
+            return await asyncio.wait_for(self._receive(loop), timeout)
+        except TimeoutError:
+            raise _TimedOut from None
+
+    async def _receive(self, loop):
+        (size,) = struct.unpack("!i", await self._exactly(loop, 4))
+        if size == -1:
+            (size,) = struct.unpack("!Q", await self._exactly(loop, 8))
+        return pickle.loads(await self._exactly(loop, size))
+
+    async def _exactly(self, loop, size: int) -> bytearray:
+        buffer = bytearray(size)
+        view, got = memoryview(buffer), 0
+        while got < size:
+            received = await loop.sock_recv_into(self.sock, view[got:])
+            if not received:
+                raise EOFError("the extraction worker closed its end")
+            got += received
+        return buffer
 
     def stop(self, kill: bool = False) -> None:
         if kill:
             self.process.kill()
         else:
             try:
+                self.sock.setblocking(True)
                 self.conn.send(None)
             except OSError:
                 self.process.kill()
@@ -125,6 +156,7 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(5)
+        self.sock.close()
         self.conn.close()
 
 
@@ -137,18 +169,22 @@ class ExtractionPool:
         self._context = multiprocessing.get_context("spawn")
         self._idle: asyncio.Queue | None = None
         self._all: list[_Worker] = []
-        self._threads: ThreadPoolExecutor | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self.pending = 0
         self.max_pending_seen = 0
         self.restarts = 0
+
+    def start(self) -> None:
+        """Start the workers now (they import the extractor while the crawl fetches its first
+        pages); otherwise they start with the first page. Call inside the event loop."""
+        if self._semaphore is None:
+            self._start()
 
     def _start(self) -> None:
         # spawn: fresh interpreters, never a fork of the crawler with its reactor, sockets
         # and open files; their parent is the crawl itself, which their watchdog follows.
         self._semaphore = asyncio.Semaphore(self.max_pending)
         self._idle = asyncio.Queue()
-        self._threads = ThreadPoolExecutor(self.workers, thread_name_prefix="extract-pipe")
         for _ in range(self.workers):
             self._add_worker()
 
@@ -179,9 +215,8 @@ class ExtractionPool:
 
     async def _run(self, args: tuple, kwargs: dict):
         worker = await self._idle.get()
-        loop = asyncio.get_running_loop()
         try:
-            ok, value = await loop.run_in_executor(self._threads, worker.call, args, kwargs, self.timeout)
+            ok, value = await worker.call(args, kwargs, self.timeout)
         except _TimedOut:
             self._replace(worker, f"ran past {self.timeout}s on a page")
             raise ExtractionTimedOut(f"extraction took more than {self.timeout}s") from None
@@ -197,6 +232,3 @@ class ExtractionPool:
         for worker in self._all:
             worker.stop()
         self._all.clear()
-        if self._threads is not None:
-            self._threads.shutdown(wait=True)
-            self._threads = None

@@ -35,12 +35,13 @@ scored from their stored fingerprint.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import sys
 import unicodedata
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 SHINGLE_WORDS = 3
@@ -161,6 +162,8 @@ class Fingerprint:
     signature: tuple[int, ...]  # BINS values, 32 bits each
     shingles: int               # distinct shingles in the text
     words: int = 0              # words in the text (teaser lines left out)
+    # the LSH bucket keys (see bands()), made with the fingerprint: in the extraction worker
+    band_keys: tuple[int, ...] | None = field(default=None, compare=False, repr=False)
 
     def to_blob(self) -> bytes:
         values = array("I", self.signature)
@@ -178,6 +181,11 @@ class Fingerprint:
 
     def bands(self) -> list[int]:
         """The LSH bucket keys: one signed 64-bit integer per band."""
+        if self.band_keys is not None:
+            return list(self.band_keys)
+        return self._bands()
+
+    def _bands(self) -> list[int]:
         keys = []
         for band in range(BANDS):
             rows = self.signature[band * BAND_ROWS:(band + 1) * BAND_ROWS]
@@ -210,7 +218,8 @@ def fingerprint(text: str) -> Fingerprint:
                     mins[i] = mins[(i + j) % BINS] + 1000 + j
     else:
         mins = [0] * BINS
-    return Fingerprint(tuple(m & 0xFFFFFFFF for m in mins), len(hashes), sum(map(len, lines)))
+    made = Fingerprint(tuple(m & 0xFFFFFFFF for m in mins), len(hashes), sum(map(len, lines)))
+    return dataclasses.replace(made, band_keys=tuple(made._bands()))
 
 
 def jaccard(a: Fingerprint, b: Fingerprint) -> float:

@@ -229,3 +229,29 @@ def paywall(page_claims: Claims, text: str, *, ratio: float = 0.5, min_words: in
     if page_claims.free is False and words < min_words:
         return f"{words} words on a page marked not free (isAccessibleForFree / content_tier)"
     return None
+
+
+@dataclass(frozen=True)
+class WallRules:
+    """How walls are told after extraction (settings EXTRACT_MIN_CHARS, EXTRACT_PAYWALL_*)."""
+
+    min_chars: int = 200
+    paywall_ratio: float = 0.5
+    paywall_min_words: int = 150
+
+
+def verdict(body: bytes | str, text: str | None, rules: WallRules) -> tuple[str, str] | None:
+    """A challenge served as 200, a consent form or a paywall stub in the article's place, told
+    after extraction by the text: (``"challenge"`` | ``"consent"`` | ``"paywall"``, detail), or None.
+    Pure: the extraction worker judges it, beside the text."""
+    text = text or ""
+    short = len(text) < rules.min_chars
+    challenged = challenge_markup(body) if short else None
+    if challenged:
+        return "challenge", challenged
+    if is_consent_only(body, text, short=short):
+        return "consent", ""
+    stub = text and paywall(claims(body), text, ratio=rules.paywall_ratio, min_words=rules.paywall_min_words)
+    if stub:
+        return "paywall", stub
+    return None

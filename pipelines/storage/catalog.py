@@ -19,7 +19,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Protocol
 
 from . import schema
@@ -88,7 +88,9 @@ class UrlState:
         )
 
     def as_meta(self) -> dict:
-        return asdict(self)
+        # by hand: dataclasses.asdict deep-copies and costs more than the lookups it carries
+        return {"last_fetched": self.last_fetched, "etag": self.etag, "last_modified": self.last_modified,
+                "revision": self.revision, "text_sha1": self.text_sha1, "payload_digest": self.payload_digest}
 
     @classmethod
     def from_meta(cls, value: Mapping | None) -> UrlState:
@@ -109,8 +111,20 @@ class CatalogIndex(Protocol):
 
 
 class Catalog(CatalogIndex):
-    def __init__(self, path: str | os.PathLike, *, readonly: bool = False):
+    """``commit_every`` rows (or after ``commit_interval`` seconds, whichever comes first) go
+    in one transaction: a crawl writes several rows a page, and a commit per row was most of
+    the catalog's cost. Rows are written only after their records are flushed; a crash loses
+    at most the rows of the open transaction, whose pages the next run then fetches again.
+    Readers on the same connection see every row at once; others when it is committed."""
+
+    def __init__(self, path: str | os.PathLike, *, readonly: bool = False, commit_every: int = 1,
+                 commit_interval: float = 0.0):
         self.path = os.fspath(path)
+        self.readonly = readonly
+        self.commit_every = max(1, commit_every)
+        self.commit_interval = commit_interval
+        self._pending = 0
+        self._pending_since = 0.0
         try:
             if readonly:  # review tools: never create, never migrate, never lock for writing
                 self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
@@ -125,9 +139,27 @@ class Catalog(CatalogIndex):
                 schema.migrate(self.db)
         except (OSError, sqlite3.Error) as exc:
             raise CatalogError(f"cannot open the catalog {self.path}: {type(exc).__name__}: {exc}") from exc
-        self.stories = StoryIndex(self.db)
+        self.stories = StoryIndex(self.db, self.wrote)
         self.site_lines = SiteLineTable(self.db)
         self.fulltext = FullTextIndex(self.db)
+
+    def wrote(self, rows: int = 1) -> None:
+        """Rows were written in the open transaction: commit it when enough are, or old enough."""
+        if not self._pending:
+            self._pending_since = time.monotonic()
+        self._pending += rows
+        if self._pending >= self.commit_every or time.monotonic() - self._pending_since >= self.commit_interval:
+            self.commit()
+
+    def commit(self) -> None:
+        if self._pending or self.db.in_transaction:
+            self.db.commit()
+        self._pending = 0
+
+    def commit_if_due(self) -> None:
+        """For a timer: commit rows that have waited ``commit_interval``."""
+        if self._pending and time.monotonic() - self._pending_since >= self.commit_interval:
+            self.commit()
 
     def _set_wal(self) -> None:
         # Switching a new file to WAL takes an exclusive lock without calling the busy handler:
@@ -142,11 +174,11 @@ class Catalog(CatalogIndex):
                 time.sleep(0.05)
 
     def _insert(self, table: str, columns: tuple[str, ...], row: Mapping[str, object]) -> int:
-        with self.db:  # one transaction per row: committed or absent
-            cursor = self.db.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                [row.get(name) for name in columns],
-            )
+        cursor = self.db.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [row.get(name) for name in columns],
+        )
+        self.wrote()
         return cursor.lastrowid
 
     # -- articles -------------------------------------------------------------
@@ -199,13 +231,15 @@ class Catalog(CatalogIndex):
     def mark_blocked(self, row: Mapping[str, object]) -> None:
         """A capture (``record_id``, ``url``, ``reason``, ``detail``, ``run_id``, ``detected_at``) was a
         wall: archived, but the URL is not archived by it (last_capture and last_ok_capture skip it)."""
-        with self.db:
-            self.db.execute(
-                f"INSERT OR REPLACE INTO blocked_captures ({', '.join(BLOCKED_COLUMNS)})"
-                f" VALUES ({', '.join('?' * len(BLOCKED_COLUMNS))})", [row.get(name) for name in BLOCKED_COLUMNS])
+        self.db.execute(
+            f"INSERT OR REPLACE INTO blocked_captures ({', '.join(BLOCKED_COLUMNS)})"
+            f" VALUES ({', '.join('?' * len(BLOCKED_COLUMNS))})", [row.get(name) for name in BLOCKED_COLUMNS])
+        self.wrote()
 
     def blocked_captures(self) -> list[sqlite3.Row]:
         return self.db.execute("SELECT * FROM blocked_captures ORDER BY detected_at, record_id").fetchall()
 
     def close(self) -> None:
+        if not self.readonly:
+            self.commit()
         self.db.close()

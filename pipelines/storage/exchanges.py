@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Protocol
 
 from .blocks import HttpResponse, http_head, request_block, response_block
@@ -21,6 +22,8 @@ from .records import NOT_MODIFIED, RecordLocation, RevisitOf, sha1_digest
 from .warc import WarcFileWriter, read_block
 
 logger = logging.getLogger(__name__)
+
+IN_THREAD_FROM = 512 * 1024  # bytes of a response block from which its records are made in a thread
 
 # Sent to the server but not stored, unless WARC_KEEP_CREDENTIALS.
 CREDENTIAL_HEADERS = (b"Authorization", b"Cookie", b"Proxy-Authorization")
@@ -64,7 +67,7 @@ class Capture:
     payload_digest: str | None
 
     def as_meta(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # plain values only: no deep copy (dataclasses.asdict) needed
 
     @classmethod
     def from_meta(cls, value: dict | None) -> Capture | None:
@@ -122,14 +125,17 @@ class ExchangeArchiver:
 
     async def _archive(self, exchange: HttpExchange) -> Capture:
         revisit_of, original = self._original(exchange)
-        # Digests and gzip in a worker thread (zlib and hashlib release the GIL);
-        # appending stays in the reactor thread, one record pair at a time.
-        prepared = await asyncio.to_thread(
+        block = response_block(exchange)
+        prepare = functools.partial(
             self.writer.prepare_exchange, exchange.url,
             request_block=request_block(exchange.request_head, exchange.request_body, self.omit_headers),
-            response_block=response_block(exchange), when=exchange.started, ip_address=exchange.ip_address,
+            response_block=block, when=exchange.started, ip_address=exchange.ip_address,
             truncated=exchange.truncated, framing_error=exchange.framing_error, revisit_of=revisit_of,
         )
+        # Digests and gzip of a big block in a worker thread (zlib and hashlib release the GIL);
+        # of an ordinary page here: the hop to a thread costs about what gzip of 100 KB does.
+        # Appending stays in this thread, one record pair at a time.
+        prepared = await asyncio.to_thread(prepare) if len(block) > IN_THREAD_FROM else prepare()
         before = self.writer.bytes_written
         response, _ = self.writer.append(prepared)
         conditional = is_conditional(exchange.request_head)

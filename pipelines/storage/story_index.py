@@ -7,14 +7,15 @@ article's story. How stories are decided is ``pipelines.extraction.stories.Story
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 CHUNK = 500  # ids per IN (...) query
 
 
 class StoryIndex:
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection, wrote: Callable[[int], None] = lambda rows: None):
         self.db = db
+        self.wrote = wrote  # the catalog commits in batches (Catalog.wrote)
 
     def earlier_revision(self, article_id: int, urls: list[str]) -> tuple[int, int] | None:
         """(id, story_id) of the newest earlier row of the same URL or canonical URL that has a story."""
@@ -51,11 +52,11 @@ class StoryIndex:
     def save(self, article_id: int, story_id: int, similarity: float | None, *,
              fingerprint: tuple[int, int, bytes] | None, buckets: Iterable[int] = ()) -> None:
         """The row's story, and its fingerprint (version, shingles, signature) for later articles."""
-        with self.db:
-            self.db.execute("UPDATE articles SET story_id = ?, story_similarity = ? WHERE id = ?",
-                            (story_id, similarity, article_id))
-            if fingerprint is not None:
-                self.db.execute("INSERT OR REPLACE INTO story_fingerprints (article_id, version, shingles, signature)"
-                                " VALUES (?, ?, ?, ?)", (article_id, *fingerprint))
-                self.db.executemany("INSERT OR IGNORE INTO story_buckets (bucket, article_id) VALUES (?, ?)",
-                                    [(bucket, article_id) for bucket in buckets])
+        self.db.execute("UPDATE articles SET story_id = ?, story_similarity = ? WHERE id = ?",
+                        (story_id, similarity, article_id))
+        if fingerprint is not None:
+            self.db.execute("INSERT OR REPLACE INTO story_fingerprints (article_id, version, shingles, signature)"
+                            " VALUES (?, ?, ?, ?)", (article_id, *fingerprint))
+            self.db.executemany("INSERT OR IGNORE INTO story_buckets (bucket, article_id) VALUES (?, ?)",
+                                [(bucket, article_id) for bucket in buckets])
+        self.wrote(1)

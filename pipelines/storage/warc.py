@@ -242,15 +242,17 @@ class WarcFileWriter:
     ) -> RecordLocation:
         """A conversion record: text derived from the response ``refers_to``, under
         ``urn:text:URL`` (see TEXT_URI_PREFIX); the catalog links it to the page."""
-        return self.write_record(
-            "conversion",
-            text,
-            content_type=content_type,
-            date=self.warc_format.date(when),
-            target_uri=TEXT_URI_PREFIX + url,
-            extra_fields=[("WARC-Refers-To", refers_to)],
-            payload_digest=sha1_digest(text),
-        )
+        (location,) = self.append([self.prepare_conversion(url, text, refers_to=refers_to, when=when,
+                                                           content_type=content_type)])
+        return location
+
+    def prepare_conversion(self, url: str, text: bytes, *, refers_to: str, when: dt.datetime,
+                           content_type: str = "text/plain; charset=utf-8") -> PreparedRecord:
+        """The conversion record ready to append; touches no file: safe to call from another thread."""
+        return prepare_record("conversion", text, gzip_level=self.gzip_level, record_id=self.make_id(),
+                              date=self.warc_format.date(when), payload_digest=sha1_digest(text),
+                              content_type=content_type, target_uri=TEXT_URI_PREFIX + url,
+                              extra_fields=[("WARC-Refers-To", refers_to)], warc_format=self.warc_format)
 
 
 def read_block(directory: str | os.PathLike, filename: str, offset: int) -> bytes:
