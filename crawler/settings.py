@@ -151,7 +151,7 @@ CATALOG_INDEX = ""
 # The crawl writes catalog rows in batches: one transaction per this many rows, or after this
 # many seconds, whichever comes first (1 and 0: a commit per row). Rows are written only after
 # their WARC records are flushed; a crash loses at most the open batch's rows, whose pages the
-# next run fetches again.
+# next run fetches again. Distributed workers commit every row (their rows go to Redis at once).
 CATALOG_COMMIT_EVERY = 200
 CATALOG_COMMIT_INTERVAL = 1.0
 

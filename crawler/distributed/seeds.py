@@ -32,6 +32,9 @@ def enable(settings) -> None:
     settings.set("SCHEDULER", "crawler.distributed.scheduler.DistributedScheduler", priority="spider")
     settings.set("DUPEFILTER_CLASS", "scrapy_redis.dupefilter.RFPDupeFilter", priority="spider")
     settings.set("CATALOG_INDEX", "crawler.distributed.shared_catalog.SharedCatalog", priority="spider")
+    # A row goes to Redis at once: the local file must not lose it (a killed worker's open batch),
+    # and workers sharing one file must not hold its write lock for long. One commit per row.
+    settings.set("CATALOG_COMMIT_EVERY", 1, priority="spider")
 
 
 def frontier_for(settings, spider_name: str) -> Frontier:
