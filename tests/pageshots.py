@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageChops
 
-from tests.test_report_browser import Browser
+from tests.browser import Browser
 from tests.waiting import wait_until
 
 WIDTH, HEIGHT = 900, 1100

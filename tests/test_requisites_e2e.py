@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from tests.browser import Browser, chromium
 from tests.conftest import REPO, keep_archive, run_crawl, run_stats
 from tests.pywb import pywb_bin
 from tests.requisitesite import ARTICLES, NOT_MODIFIED_ARTICLE, SCRIPT_TEXT, requisite_paths, requisite_site
-from tests.test_report_browser import Browser, chromium
 from tests.waiting import free_port
 
 pytestmark = pytest.mark.e2e

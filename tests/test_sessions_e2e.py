@@ -14,7 +14,7 @@ from tests.certs import self_signed, server_context
 from tests.conftest import keep_archive, run_crawl, run_stats
 from tests.localsite import PARAGRAPHS, LocalSite, Route, article_html
 from tests.proxies import HttpProxy, Socks5Proxy
-from tests.test_walls import stub_html
+from tests.wallpages import stub_html
 
 pytestmark = pytest.mark.e2e
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import keep_archive, run_crawl, run_stats
 from tests.localsite import PARAGRAPHS, LocalSite, Route, article_html
-from tests.test_walls import DATA, stub_html
+from tests.wallpages import DATA, stub_html
 
 pytestmark = pytest.mark.e2e
 
