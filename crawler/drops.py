@@ -27,9 +27,10 @@ class RequisiteLimit(IgnoreRequest):
 
 class NotAnArticle(DropItem):
     reason = "not_article"
+    log_level = "INFO"  # how Scrapy logs the drop; subclasses raise it where a user should look
 
     def __init__(self, message: str):
-        super().__init__(message, log_level="INFO")
+        super().__init__(message, log_level=self.log_level)
 
     @property
     def stats_key(self) -> str:
@@ -62,9 +63,7 @@ class ExtractionTimeout(NotAnArticle):
     """Extraction ran past EXTRACT_TIMEOUT: the page is archived, not extracted."""
 
     reason = "timeout"
-
-    def __init__(self, message: str):
-        DropItem.__init__(self, message, log_level="WARNING")
+    log_level = "WARNING"
 
 
 class TooLarge(NotAnArticle):
@@ -77,9 +76,7 @@ class TextTooShort(NotAnArticle):
 
 class ExtractionFailed(NotAnArticle):
     reason = "extraction_error"
-
-    def __init__(self, message: str):
-        DropItem.__init__(self, message, log_level="ERROR")
+    log_level = "ERROR"
 
 
 class Wall(NotAnArticle):
@@ -87,9 +84,7 @@ class Wall(NotAnArticle):
     capture does not count as archived (fetched again next run). WARNING with the URL."""
 
     reason = "wall"
-
-    def __init__(self, message: str):
-        DropItem.__init__(self, message, log_level="WARNING")
+    log_level = "WARNING"
 
 
 class Challenge(Wall):
@@ -124,9 +119,7 @@ class StoreFailed(NotAnArticle):
     """The article could not be written (disk full, I/O error); the crawl stops."""
 
     reason = "store_error"
-
-    def __init__(self, message: str):
-        DropItem.__init__(self, message, log_level="ERROR")
+    log_level = "ERROR"
 
 
 def counted(stats, drop: NotAnArticle) -> NotAnArticle:

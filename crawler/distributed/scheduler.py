@@ -28,6 +28,7 @@ from scrapy_redis.queue import PriorityQueue
 from scrapy_redis.scheduler import Scheduler as RedisScheduler
 
 from crawler import meta
+from pipelines.storage.layout import ArchiveLayout
 
 from . import serializer
 from .connection import Keys, redacted, redis_client, worker_name
@@ -82,7 +83,7 @@ class DistributedScheduler(RedisScheduler):
         url = settings.get("REDIS_URL")
         return cls(crawler, redis_client(url), Keys(settings.get("DISTRIBUTED_KEY_PREFIX"), crawler.spidercls.name),
                    url=url, worker=worker_name(os.getpid()),
-                   spool_dir=os.path.join(settings.get("ARCHIVE_DIR"), "frontier"),
+                   spool_dir=os.fspath(ArchiveLayout.from_settings(settings).frontier_spool),
                    outage_limit=settings.getfloat("DISTRIBUTED_REDIS_OUTAGE"))
 
     # -- Redis availability ---------------------------------------------------------

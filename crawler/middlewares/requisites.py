@@ -65,10 +65,6 @@ class _PerPage(OrderedDict):
         return value
 
 
-def is_requisite(request) -> bool:
-    return bool(request.meta.get(meta.REQUISITE))
-
-
 class RequisiteMiddleware:
     def __init__(self, crawler, *, navigation: bool, iframes: bool, max_per_page: int, max_candidates: int,
                  obey_robots: bool):
